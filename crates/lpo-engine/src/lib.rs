@@ -1,0 +1,14 @@
+//! The LPO engine: compiled rate cards in lookup and spatial indexes, exact pricing, feasibility
+//! checks with reason codes, and the per-order choice, for one order or a batch in parallel.
+//!
+//! The engine only ever sees compiled, validated input ([`Engine`] and the types in
+//! [`compiled`]); reading files is `lpo-config`'s job.
+
+pub mod compiled;
+pub mod spatial;
+mod price;
+mod quote;
+
+pub use compiled::*;
+pub use quote::{OrderError, Quote, QuoteRequest, rank};
+pub use spatial::{PolygonIndex, WarehouseIndex, haversine_m};
