@@ -1,1 +1,12 @@
+//! LPO configuration and file formats: rate cards, warehouses and postcodes read with positions
+//! and compiled into an [`lpo_engine::Engine`]; the orders, plan and options CSV; the quote JSON.
 
+pub mod diag;
+pub mod files;
+mod load;
+pub mod orders;
+
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use load::{Loaded, MAX_FILE_BYTES, discover, load};
+pub mod output;
+pub mod request;

@@ -1,0 +1,458 @@
+//! The orders CSV (one row per parcel; rows sharing `order_id` are one consignment), read in
+//! parallel chunks. A bad row never disappears: its order comes back as rejected, naming the line
+//! and field.
+
+use std::collections::HashMap;
+
+use lpo_model::{AddressType, Cents, Date, Order, Parcel, ServiceLevel, State, parse_decimal};
+use rayon::prelude::*;
+
+/// Heaviest item accepted as input at all (anything above is a typo): 10 t.
+const MAX_WEIGHT_G: i64 = 10_000_000;
+/// Longest side accepted as input at all: 20 m.
+const MAX_SIDE_MM: i64 = 20_000;
+
+/// Why an order was rejected before pricing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Line in the file (the header is line 1).
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, {}: {}", self.line, self.field, self.message)
+    }
+}
+
+/// One order as read: either parsed, or rejected with every problem found in its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputOrder {
+    pub id: String,
+    /// Lines of the rows that make up the order.
+    pub lines: Vec<u64>,
+    pub order: Result<Order, Vec<RowError>>,
+}
+
+/// A whole orders file that cannot be read (as opposed to bad rows).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrdersError {
+    #[error("the orders file is empty: it needs a header row")]
+    Empty,
+    #[error("the orders file lacks required column(s): {0}")]
+    MissingColumns(String),
+    #[error("line 1: column `{0}` appears twice")]
+    DuplicateColumn(String),
+    #[error("line {line}: {message}")]
+    Csv { line: u64, message: String },
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Columns {
+    order_id: usize,
+    to_postcode: usize,
+    weight_kg: usize,
+    length_cm: usize,
+    width_cm: usize,
+    height_cm: usize,
+    from: Option<usize>,
+    to_suburb: Option<usize>,
+    to_state: Option<usize>,
+    to_lat: Option<usize>,
+    to_lon: Option<usize>,
+    address_type: Option<usize>,
+    residential: Option<usize>,
+    service_level: Option<usize>,
+    ship_date: Option<usize>,
+    declared_value: Option<usize>,
+    dangerous_goods: Option<usize>,
+    signature: Option<usize>,
+    channel: Option<usize>,
+    sku: Option<usize>,
+}
+
+/// One parsed row: the order-level fields and its parcel.
+#[derive(Debug, Clone)]
+struct Row {
+    line: u64,
+    id: String,
+    result: Result<(Order, Parcel), Vec<RowError>>,
+}
+
+/// Splits `data` into about `parts` pieces at line ends that are outside quoted fields.
+fn split_chunks(data: &[u8], parts: usize) -> Vec<&[u8]> {
+    let target = (data.len() / parts.max(1)).max(1 << 16);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut i = 0;
+    let mut next_cut = target;
+    while i < data.len() {
+        match data.get(i) {
+            Some(b'"') => in_quotes = !in_quotes,
+            Some(b'\n') if !in_quotes && i >= next_cut => {
+                out.push(data.get(start..=i).unwrap_or(&[]));
+                start = i + 1;
+                next_cut = i + target;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < data.len() {
+        out.push(data.get(start..).unwrap_or(&[]));
+    }
+    out
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Ok(true),
+        "false" | "no" | "n" | "0" => Ok(false),
+        _ => Err(format!("`{s}` is not true or false")),
+    }
+}
+
+fn parse_postcode(s: &str) -> Result<u16, String> {
+    let t = s.trim();
+    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse().map_err(|_| format!("`{s}` is not a postcode"));
+    }
+    if t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}` has 3 digits; Australian postcodes have 4 (did a spreadsheet drop the leading zero of 0{t}?)"));
+    }
+    Err(format!("`{s}` is not a 4-digit postcode"))
+}
+
+fn parse_measure(s: &str, scale: u32, max: i64, what: &str) -> Result<u32, String> {
+    if s.trim().is_empty() {
+        return Err("is missing".into());
+    }
+    let v = parse_decimal(s, scale, true).map_err(|e| format!("`{s}` {e}"))?;
+    if v <= 0 {
+        return Err(format!("`{s}` must be greater than 0"));
+    }
+    if v > max {
+        return Err(format!("`{s}` is not a plausible {what}"));
+    }
+    u32::try_from(v).map_err(|_| format!("`{s}` is too large"))
+}
+
+fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns) -> Row {
+    let get = |i: usize| rec.get(i).unwrap_or("");
+    let opt = |i: Option<usize>| i.map(get).map(str::trim).filter(|s| !s.is_empty());
+    let id = get(c.order_id).trim().to_string();
+    let mut errs = Vec::new();
+    let mut err = |field: &str, message: String| errs.push(RowError { line, field: field.into(), message });
+    if id.is_empty() {
+        err("order_id", "is missing".into());
+    }
+    let postcode = parse_postcode(get(c.to_postcode)).map_err(|m| err("to_postcode", m)).unwrap_or(0);
+    let weight_g = parse_measure(get(c.weight_kg), 3, MAX_WEIGHT_G, "weight").map_err(|m| err("weight_kg", m)).unwrap_or(0);
+    let mut side = |i: usize, name: &str| parse_measure(get(i), 1, MAX_SIDE_MM, "length").map_err(|m| err(name, m)).unwrap_or(0);
+    let l = side(c.length_cm, "length_cm");
+    let w = side(c.width_cm, "width_cm");
+    let h = side(c.height_cm, "height_cm");
+    let mut order = Order { id: id.clone(), ..Order::default() };
+    order.to.postcode = postcode;
+    order.to.residential = true;
+    if let Some(s) = opt(c.from) {
+        for part in s.split('|').map(str::trim) {
+            if part.is_empty() {
+                err("from", format!("`{s}` has an empty warehouse id"));
+            } else {
+                order.from.push(part.to_string());
+            }
+        }
+    }
+    order.to.suburb = opt(c.to_suburb).map(str::to_uppercase);
+    if let Some(s) = opt(c.to_state) {
+        match s.parse::<State>() {
+            Ok(st) => order.to.state = Some(st),
+            Err(m) => err("to_state", m),
+        }
+    }
+    match (opt(c.to_lat), opt(c.to_lon)) {
+        (None, None) => {}
+        (Some(la), Some(lo)) => match (la.parse::<f64>(), lo.parse::<f64>()) {
+            (Ok(a), Ok(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => order.to.point = Some((a, b)),
+            _ => err("to_lat", format!("`{la}`, `{lo}` is not a latitude and longitude")),
+        },
+        _ => err("to_lat", "to_lat and to_lon go together: give both or neither".into()),
+    }
+    if let Some(s) = opt(c.address_type) {
+        match s.parse::<AddressType>() {
+            Ok(a) => order.to.address_type = a,
+            Err(m) => err("address_type", m),
+        }
+    }
+    if let Some(s) = opt(c.residential) {
+        match parse_bool(s) {
+            Ok(b) => order.to.residential = b,
+            Err(m) => err("residential", m),
+        }
+    }
+    if let Some(s) = opt(c.service_level) {
+        match s.parse::<ServiceLevel>() {
+            Ok(l) => order.service_level = l,
+            Err(m) => err("service_level", m),
+        }
+    }
+    if let Some(s) = opt(c.ship_date) {
+        match s.parse::<Date>() {
+            Ok(d) => order.ship_date = Some(d),
+            Err(m) => err("ship_date", m.to_string()),
+        }
+    }
+    if let Some(s) = opt(c.declared_value) {
+        match parse_decimal(s, 2, true) {
+            Ok(v) if v >= 0 => order.declared_value = Some(Cents(v)),
+            Ok(_) => err("declared_value", format!("`{s}` is negative")),
+            Err(e) => err("declared_value", format!("`{s}` {e}")),
+        }
+    }
+    if let Some(s) = opt(c.dangerous_goods) {
+        match parse_bool(s) {
+            Ok(b) => order.dangerous_goods = b,
+            Err(m) => err("dangerous_goods", m),
+        }
+    }
+    if let Some(s) = opt(c.signature) {
+        match parse_bool(s) {
+            Ok(b) => order.signature = b,
+            Err(m) => err("signature", m),
+        }
+    }
+    order.channel = opt(c.channel).map(str::to_string);
+    if let Some(s) = opt(c.sku) {
+        order.skus = s.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    }
+    let result = if errs.is_empty() { Ok((order, Parcel::new(weight_g, l, w, h))) } else { Err(errs) };
+    Row { line, id, result }
+}
+
+fn columns(headers: &csv::StringRecord) -> Result<Columns, OrdersError> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim();
+        if seen.insert(h, i).is_some() && !h.is_empty() {
+            return Err(OrdersError::DuplicateColumn(h.to_string()));
+        }
+    }
+    let find = |n: &str| seen.get(n).copied();
+    let required = ["order_id", "to_postcode", "weight_kg", "length_cm", "width_cm", "height_cm"];
+    let missing: Vec<&str> = required.iter().copied().filter(|n| find(n).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(OrdersError::MissingColumns(missing.join(", ")));
+    }
+    let r = |n: &str| find(n).unwrap_or(0);
+    Ok(Columns {
+        order_id: r("order_id"),
+        to_postcode: r("to_postcode"),
+        weight_kg: r("weight_kg"),
+        length_cm: r("length_cm"),
+        width_cm: r("width_cm"),
+        height_cm: r("height_cm"),
+        from: find("from"),
+        to_suburb: find("to_suburb"),
+        to_state: find("to_state"),
+        to_lat: find("to_lat"),
+        to_lon: find("to_lon"),
+        address_type: find("address_type"),
+        residential: find("residential"),
+        service_level: find("service_level"),
+        ship_date: find("ship_date"),
+        declared_value: find("declared_value"),
+        dangerous_goods: find("dangerous_goods"),
+        signature: find("signature"),
+        channel: find("channel"),
+        sku: find("sku"),
+    })
+}
+
+/// Fields that every row of one order must agree on.
+fn same_consignment(a: &Order, b: &Order) -> Option<&'static str> {
+    if a.to != b.to {
+        Some("destination")
+    } else if a.from != b.from {
+        Some("from")
+    } else if a.service_level != b.service_level {
+        Some("service_level")
+    } else if a.ship_date != b.ship_date {
+        Some("ship_date")
+    } else {
+        None
+    }
+}
+
+/// Reads an orders CSV held in memory. Orders come back in order of first appearance.
+pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let header_end = data.iter().position(|&b| b == b'\n').map_or(data.len(), |i| i + 1);
+    let (head, body) = data.split_at(header_end);
+    let mut hr = csv::ReaderBuilder::new().has_headers(false).from_reader(head);
+    let headers = match hr.records().next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(OrdersError::Csv { line: 1, message: e.to_string() }),
+        None => return Err(OrdersError::Empty),
+    };
+    let cols = columns(&headers)?;
+    let chunks = split_chunks(body, rayon::current_num_threads() * 4);
+    // Line number each chunk starts at.
+    let mut starts = Vec::with_capacity(chunks.len());
+    let mut line = 2u64;
+    for c in &chunks {
+        starts.push(line);
+        line += c.iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    let rows: Vec<Vec<Row>> = chunks
+        .par_iter()
+        .zip(starts.par_iter())
+        .map(|(chunk, &start)| {
+            let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(*chunk);
+            let mut out = Vec::new();
+            let mut rec = csv::StringRecord::new();
+            loop {
+                let line = start + rdr.position().line() - 1;
+                match rdr.read_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        if rec.iter().all(|f| f.trim().is_empty()) {
+                            continue;
+                        }
+                        out.push(parse_row(&rec, line, &cols));
+                    }
+                    Err(e) => {
+                        let message = match e.kind() {
+                            csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text".to_string(),
+                            _ => e.to_string(),
+                        };
+                        out.push(Row { line, id: String::new(), result: Err(vec![RowError { line, field: "row".into(), message }]) });
+                        // A broken row may leave the reader mid-record; skip to the next line.
+                        if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                            break;
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    // Group rows into orders, in order of first appearance.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut orders: Vec<InputOrder> = Vec::new();
+    for row in rows.into_iter().flatten() {
+        let slot = if row.id.is_empty() {
+            None
+        } else {
+            index.get(&row.id).copied()
+        };
+        match slot {
+            None => {
+                if !row.id.is_empty() {
+                    index.insert(row.id.clone(), orders.len());
+                }
+                let order = row.result.map(|(mut o, p)| {
+                    o.parcels.push(p);
+                    o
+                });
+                orders.push(InputOrder { id: row.id, lines: vec![row.line], order });
+            }
+            Some(i) => {
+                let Some(existing) = orders.get_mut(i) else { continue };
+                existing.lines.push(row.line);
+                match (&mut existing.order, row.result) {
+                    (Ok(o), Ok((other, p))) => match same_consignment(o, &other) {
+                        None => o.parcels.push(p),
+                        Some(field) => {
+                            let first = existing.lines.first().copied().unwrap_or(0);
+                            existing.order = Err(vec![RowError {
+                                line: row.line,
+                                field: field.into(),
+                                message: format!("rows of order `{}` disagree on {field} (see line {first})", row.id),
+                            }]);
+                        }
+                    },
+                    (Ok(_), Err(e)) => existing.order = Err(e),
+                    (Err(errs), Err(e)) => errs.extend(e),
+                    (Err(_), Ok(_)) => {}
+                }
+            }
+        }
+    }
+    Ok(orders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm,from,extra\n";
+
+    #[test]
+    fn groups_rows_into_consignments_in_first_appearance_order() {
+        let csv = format!("{HEAD}A,2000,1.5,30,20,10,syd,x\nB,0800,2,10,10,10,,\nA,2000,0.5,10,10,10,syd,\n");
+        let orders = read_orders(csv.as_bytes()).unwrap_or_default();
+        assert_eq!(orders.len(), 2);
+        let a = orders.first().map(|o| o.order.clone());
+        let Some(Ok(a)) = a else { panic!("order A should parse: {orders:?}") };
+        assert_eq!(a.parcels.len(), 2);
+        assert_eq!(a.total_weight_g(), 2000);
+        assert_eq!(a.from, vec!["syd".to_string()]);
+        assert_eq!(orders.get(1).map(|o| o.lines.clone()), Some(vec![3]));
+        let Some(Ok(b)) = orders.get(1).map(|o| o.order.clone()) else { panic!("order B should parse") };
+        assert_eq!(b.to.postcode, 800);
+    }
+
+    #[test]
+    fn bad_rows_are_rejected_with_line_and_field() {
+        let csv = format!("{HEAD}A,20x0,1,1,1,1,,\nB,2000,-2,1,1,1,,\nC,2000,abc,1,1,1,,\nD,800,1,1,1,1,,\nE,2000,1,1,,1,,\n");
+        let orders = read_orders(csv.as_bytes()).unwrap_or_default();
+        let errs: Vec<(u64, String)> = orders
+            .iter()
+            .map(|o| match &o.order {
+                Err(e) => e.first().map(|e| (e.line, e.field.clone())).unwrap_or_default(),
+                Ok(_) => (0, String::new()),
+            })
+            .collect();
+        assert_eq!(
+            errs,
+            vec![
+                (2, "to_postcode".into()),
+                (3, "weight_kg".into()),
+                (4, "weight_kg".into()),
+                (5, "to_postcode".into()),
+                (6, "width_cm".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn conflicting_rows_reject_the_order() {
+        let csv = format!("{HEAD}A,2000,1,1,1,1,syd,\nA,3000,1,1,1,1,syd,\n");
+        let orders = read_orders(csv.as_bytes()).unwrap_or_default();
+        assert_eq!(orders.len(), 1);
+        assert!(matches!(&orders.first().map(|o| &o.order), Some(Err(e)) if e.first().is_some_and(|e| e.field == "destination")));
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let err = read_orders(b"order_id,weight_kg\nA,1\n");
+        assert_eq!(err, Err(OrdersError::MissingColumns("to_postcode, length_cm, width_cm, height_cm".into())));
+    }
+
+    #[test]
+    fn chunking_respects_quotes_and_keeps_line_numbers() {
+        let mut csv = String::from(HEAD);
+        for i in 0..20_000 {
+            csv.push_str(&format!("\"O{i}\nx\",2000,1,10,10,10,,\n"));
+        }
+        let orders = read_orders(csv.as_bytes()).unwrap_or_default();
+        assert_eq!(orders.len(), 20_000);
+        // Each record spans two lines.
+        assert_eq!(orders.last().map(|o| o.lines.clone()), Some(vec![2 + 2 * 19_999]));
+        assert!(orders.iter().all(|o| o.order.is_ok()));
+    }
+}
