@@ -1,1 +1,147 @@
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The `lpo` command line. It parses flags, loads the configuration and wires the library
+//! crates together; the work itself happens in `lpo-engine` and `lpo-config`.
+
+mod gen_orders;
+mod optimise;
+mod quote;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lpo_config::{Diagnostic, Loaded};
+use lpo_model::Date;
+
+/// Exit codes of the contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const INVALID: u8 = 2;
+    pub const PARTIAL: u8 = 3;
+}
+
+/// Last-mile Postage Optimiser: the cheapest feasible courier service for every parcel.
+#[derive(Debug, Parser)]
+#[command(name = "lpo", version, about, long_about = None)]
+pub struct Cli {
+    /// The configuration manifest; default: `lpo.yaml` in the current folder or the nearest above.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Price one order across every service, from flags or a JSON request file.
+    Quote(quote::Args),
+    /// Choose a service for every order of a batch and write the plan.
+    Optimise(optimise::Args),
+    /// Check every rate card, zone table, warehouse and the manifest; exit 0 when clean.
+    Validate(validate::Args),
+    /// Write realistic synthetic orders for demos and benchmarks.
+    GenOrders(gen_orders::Args),
+    /// Print the JSON Schema of a configuration file type.
+    Schema(validate::SchemaArgs),
+}
+
+/// A failure with its exit code; the message is printed on stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure { code: exit::INVALID, message: message.into() }
+    }
+
+    pub fn io(message: impl Into<String>) -> Failure {
+        Failure { code: exit::FAILURE, message: message.into() }
+    }
+}
+
+pub type Outcome = Result<u8, Failure>;
+
+/// Runs the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::INVALID } else { exit::OK });
+        }
+    };
+    let result = match &cli.command {
+        Command::Quote(a) => quote::run(&cli, a),
+        Command::Optimise(a) => optimise::run(&cli, a),
+        Command::Validate(a) => validate::run(&cli, a),
+        Command::GenOrders(a) => gen_orders::run(&cli, a),
+        Command::Schema(a) => validate::schema(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// The manifest to use: `--config`, or `lpo.yaml` found from the current folder upwards.
+pub fn manifest_path(cli: &Cli) -> Result<PathBuf, Failure> {
+    if let Some(p) = &cli.config {
+        if p.is_dir() {
+            return Ok(p.join("lpo.yaml"));
+        }
+        return Ok(p.clone());
+    }
+    let cwd = std::env::current_dir().map_err(|e| Failure::io(format!("cannot read the current folder: {e}")))?;
+    lpo_config::discover(&cwd).ok_or_else(|| {
+        Failure::usage(format!(
+            "no lpo.yaml in {} or any folder above it\n  = help: run lpo from the repository, or pass --config PATH",
+            cwd.display()
+        ))
+    })
+}
+
+/// Prints diagnostics to stderr, human-readable.
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}\n");
+    }
+}
+
+/// Loads the configuration, printing every diagnostic and failing with exit code 2 on an error.
+pub fn load_config(cli: &Cli) -> Result<Loaded, Failure> {
+    let path = manifest_path(cli)?;
+    if !path.is_file() {
+        return Err(Failure::usage(format!("config file {} does not exist", path.display())));
+    }
+    match lpo_config::load(&path) {
+        Ok(l) => Ok(l),
+        Err(diags) => {
+            print_diagnostics(&diags);
+            let errors = diags.iter().filter(|d| d.severity == lpo_config::Severity::Error).count();
+            Err(Failure::usage(format!(
+                "the configuration at {} has {errors} error(s); run `lpo validate` for the full list",
+                display_path(&path)
+            )))
+        }
+    }
+}
+
+pub fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// `--date` or today (UTC).
+pub fn date_or_today(d: Option<Date>) -> Date {
+    d.unwrap_or_else(Date::today_utc)
+}
+
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>().map_err(|e| e.to_string())
+}

@@ -123,7 +123,8 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .into_iter()
         .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
         .min()?;
-    let limit = (word.chars().count() / 3).max(1);
+    let n = word.chars().count();
+    let limit = if n < 3 { 1 } else { (n / 3).max(2) };
     (best.0 <= limit).then(|| format!("did you mean `{}`?", best.1))
 }
 

@@ -107,7 +107,28 @@ impl Loader {
         let base = self.root.join(from_file);
         let dir = base.parent().unwrap_or(&self.root);
         let joined = dir.join(&sp.value);
+        // Lexically first (`..` must not climb out), then for real (symbolic links).
+        let mut lexical = PathBuf::new();
+        for c in joined.components() {
+            match c {
+                Component::ParentDir => {
+                    lexical.pop();
+                }
+                Component::CurDir => {}
+                other => lexical.push(other),
+            }
+        }
+        let outside = !lexical.starts_with(&self.root);
         match joined.canonicalize() {
+            _ if outside => {
+                self.diags.error(
+                    "path-outside-root",
+                    &pos,
+                    format!("`{}` is outside the config root", sp.value),
+                    Some("config files may only refer to files inside the folder that holds lpo.yaml".into()),
+                );
+                None
+            }
             Ok(p) if p.starts_with(&self.root) => Some(p),
             Ok(_) => {
                 self.diags.error(
@@ -184,7 +205,7 @@ impl Loader {
             Err(e) => {
                 let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
                 let msg = e.without_snippet().to_string();
-                let msg = msg.lines().next().unwrap_or("").to_string();
+                let msg = strip_location(msg.lines().next().unwrap_or("")).to_string();
                 let (code, hint) = classify_yaml_error(&msg);
                 self.diags.error(code, &Pos::at(&rel, line, column), msg, hint);
                 None
@@ -1294,23 +1315,34 @@ impl Loader {
     }
 }
 
+/// Strips the parser's own " at line N, column M" suffix: the diagnostic carries the position.
+fn strip_location(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) if msg[i..].contains("column") => &msg[..i],
+        _ => msg,
+    }
+}
+
+/// The field names a serde "unknown field `x`, expected one of a, b" message offers.
+fn expected_names(msg: &str) -> Vec<String> {
+    let Some((_, rest)) = msg.split_once("expected one of ") else { return Vec::new() };
+    rest.split(", ").map(|s| s.trim_matches(|c| c == '`' || c == ' ').to_string()).filter(|s| !s.is_empty()).collect()
+}
+
 fn classify_yaml_error(msg: &str) -> (&'static str, Option<String>) {
     let lower = msg.to_lowercase();
-    if lower.contains("unknown field") {
-        let ticks: Vec<&str> = msg.split('`').skip(1).step_by(2).collect();
-        let hint = ticks.split_first().and_then(|(w, rest)| did_you_mean(w, rest.iter().copied()));
-        let hint = hint.or_else(|| (ticks.len() > 1).then(|| format!("expected one of {}", ticks[1..].join(", "))));
-        ("unknown-field", hint)
+    let first_tick = || msg.split('`').nth(1).unwrap_or("").to_string();
+    if lower.contains("unknown field") || lower.contains("unknown variant") {
+        let names = expected_names(msg);
+        let hint = did_you_mean(&first_tick(), names.iter().map(String::as_str))
+            .or_else(|| (!names.is_empty()).then(|| format!("expected one of {}", names.join(", "))));
+        (if lower.contains("unknown field") { "unknown-field" } else { "invalid-value" }, hint)
     } else if lower.contains("missing field") {
         ("missing-field", None)
     } else if lower.contains("duplicate") {
         ("duplicate-key", Some("each key may appear once in a mapping".into()))
-    } else if lower.contains("budget") || lower.contains("alias") || lower.contains("recursion") || lower.contains("depth") {
+    } else if lower.contains("budget") || lower.contains("alias") || lower.contains("recursion") || lower.contains("depth") || lower.contains("nesting") {
         ("yaml-too-complex", Some("the file nests too deeply or expands too many aliases".into()))
-    } else if lower.contains("unknown variant") {
-        let ticks: Vec<&str> = msg.split('`').skip(1).step_by(2).collect();
-        let hint = ticks.split_first().and_then(|(w, rest)| did_you_mean(w, rest.iter().copied()));
-        ("invalid-value", hint)
     } else if lower.contains("invalid type") || lower.contains("invalid value") || lower.contains("decimal") || lower.contains("date") {
         ("invalid-value", None)
     } else {

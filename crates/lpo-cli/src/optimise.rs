@@ -1,0 +1,231 @@
+//! `lpo optimise`: a service for every order of a batch, in parallel, written as the plan CSV.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use lpo_config::orders::{InputOrder, read_orders};
+use lpo_config::output::{OPTIONS_HEADER, PLAN_HEADER, push_allocated, push_options, push_unplaced, write_atomic};
+use lpo_engine::{Engine, Quote, QuoteRequest};
+use lpo_model::{Cents, Date, ReasonCode, Strategy};
+use rayon::prelude::*;
+
+use crate::{Cli, Failure, Outcome, date_or_today, exit, load_config, parse_date};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Orders CSV (one row per parcel).
+    #[arg(long, value_name = "FILE")]
+    orders: PathBuf,
+    /// Where to write the plan CSV (written atomically).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Also write every feasible option of every order (the rate-shopping table).
+    #[arg(long, value_name = "FILE")]
+    options_out: Option<PathBuf>,
+    /// cheapest, fastest or best_value.
+    #[arg(long, default_value = "cheapest")]
+    strategy: Strategy,
+    /// best_value: how many days slower than the fastest an option may be.
+    #[arg(long, default_value_t = 1)]
+    within_days: u8,
+    /// Ship date for orders without one (YYYY-MM-DD); default today.
+    #[arg(long, value_parser = parse_date)]
+    date: Option<Date>,
+    /// Worker threads (default: one per core). Results never depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// One order's outcome, ready to be written.
+struct Done {
+    plan: String,
+    options: String,
+    allocated: Option<(u16, Cents)>,
+    status: Status,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Allocated,
+    Unallocated,
+    Rejected,
+}
+
+fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
+    let mut by_code: BTreeMap<ReasonCode, Vec<String>> = BTreeMap::new();
+    for e in &q.excluded {
+        let (c, s) = engine.service_ids(e.service);
+        let name = format!("{c}/{s}");
+        let list = by_code.entry(e.reason).or_default();
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    }
+    let parts: Vec<String> =
+        by_code.into_iter().map(|(code, services)| format!("{code} ({})", services.join(" "))).collect();
+    format!("no_feasible_service: {}", parts.join("; "))
+}
+
+fn process(engine: &Engine, input: &InputOrder, req: &QuoteRequest, with_options: bool) -> Done {
+    let mut plan = String::with_capacity(128);
+    let mut options = String::new();
+    let lines = || {
+        let l: Vec<String> = input.lines.iter().map(u64::to_string).collect();
+        l.join(" ")
+    };
+    match &input.order {
+        Err(errs) => {
+            let reason: Vec<String> = errs.iter().map(|e| format!("invalid_input: {e}")).collect();
+            push_unplaced(&mut plan, &input.id, "rejected", &reason.join("; "));
+            Done { plan, options, allocated: None, status: Status::Rejected }
+        }
+        Ok(order) => match engine.quote(order, req) {
+            Err(e) => {
+                push_unplaced(&mut plan, &input.id, "rejected", &format!("{}: line {}, {e}", e.code, lines()));
+                Done { plan, options, allocated: None, status: Status::Rejected }
+            }
+            Ok(q) => {
+                if with_options {
+                    push_options(&mut options, engine, &input.id, &q.options);
+                }
+                match q.selected() {
+                    Some(best) => {
+                        push_allocated(&mut plan, engine, &input.id, best, "");
+                        let carrier = engine.service(best.service).map_or(0, |s| s.carrier);
+                        Done { plan, options, allocated: Some((carrier, best.total)), status: Status::Allocated }
+                    }
+                    None => {
+                        push_unplaced(&mut plan, &input.id, "unallocated", &unallocated_reason(engine, &q));
+                        Done { plan, options, allocated: None, status: Status::Unallocated }
+                    }
+                }
+            }
+        },
+    }
+}
+
+pub fn run(cli: &Cli, a: &Args) -> Outcome {
+    if let Some(n) = a.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .map_err(|e| Failure::io(format!("cannot start {n} threads: {e}")))?;
+    }
+    let t0 = Instant::now();
+    let loaded = load_config(cli)?;
+    let engine = &loaded.engine;
+    let t_config = t0.elapsed();
+
+    let t1 = Instant::now();
+    let data = std::fs::read(&a.orders).map_err(|e| Failure::io(format!("cannot read {}: {e}", a.orders.display())))?;
+    let orders = read_orders(&data).map_err(|e| Failure::usage(format!("{}: {e}", a.orders.display())))?;
+    drop(data);
+    let t_read = t1.elapsed();
+
+    let t2 = Instant::now();
+    let strategy = match a.strategy {
+        Strategy::BestValue { .. } => Strategy::BestValue { within_days: a.within_days },
+        s => s,
+    };
+    let req = QuoteRequest { strategy, date: date_or_today(a.date), explain: false };
+    let with_options = a.options_out.is_some();
+    let pb = if orders.len() >= 50_000 && !a.quiet {
+        let pb = ProgressBar::new(orders.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{spinner} pricing {pos}/{len} orders [{bar:40}] {per_sec} eta {eta}") {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb
+    } else {
+        ProgressBar::hidden()
+    };
+    const CHUNK: usize = 8192;
+    let done: Vec<Vec<Done>> = orders
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let out: Vec<Done> = chunk.iter().map(|o| process(engine, o, &req, with_options)).collect();
+            pb.inc(chunk.len() as u64);
+            out
+        })
+        .collect();
+    pb.finish_and_clear();
+    let t_price = t2.elapsed();
+
+    let t3 = Instant::now();
+    // Each chunk's text is concatenated in input order.
+    let plan_parts: Vec<String> = done.par_iter().map(|c| c.iter().map(|d| d.plan.as_str()).collect()).collect();
+    let mut parts: Vec<&[u8]> = vec![PLAN_HEADER.as_bytes()];
+    parts.extend(plan_parts.iter().map(|s| s.as_bytes()));
+    write_atomic(&a.out, &parts).map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
+    if let Some(path) = &a.options_out {
+        let opt_parts: Vec<String> = done.par_iter().map(|c| c.iter().map(|d| d.options.as_str()).collect()).collect();
+        let mut parts: Vec<&[u8]> = vec![OPTIONS_HEADER.as_bytes()];
+        parts.extend(opt_parts.iter().map(|s| s.as_bytes()));
+        write_atomic(path, &parts).map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let t_write = t3.elapsed();
+
+    // Summary.
+    let all = done.iter().flatten();
+    let (mut allocated, mut unallocated, mut rejected) = (0usize, 0usize, 0usize);
+    let mut total = Cents::ZERO;
+    let mut by_carrier: BTreeMap<u16, (usize, Cents)> = BTreeMap::new();
+    for d in all {
+        match d.status {
+            Status::Allocated => allocated += 1,
+            Status::Unallocated => unallocated += 1,
+            Status::Rejected => rejected += 1,
+        }
+        if let Some((c, t)) = d.allocated {
+            total += t;
+            let e = by_carrier.entry(c).or_default();
+            e.0 += 1;
+            e.1 += t;
+        }
+    }
+    if !a.quiet {
+        let parcels: usize =
+            orders.iter().map(|o| o.order.as_ref().map_or(o.lines.len(), |o| o.parcels.len())).sum();
+        let mut s = String::new();
+        let _ = writeln!(s, "orders     {:>10}   ({} parcels)", orders.len(), parcels);
+        let _ = writeln!(s, "allocated  {allocated:>10}");
+        let _ = writeln!(s, "unallocated{unallocated:>10}");
+        let _ = writeln!(s, "rejected   {rejected:>10}");
+        let _ = writeln!(s, "total cost {:>10}   AUD incl. GST", total.to_string());
+        if allocated > 0 {
+            let _ = writeln!(s, "by carrier:");
+            let mut rows: Vec<_> = by_carrier.iter().collect();
+            rows.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(b.0)));
+            for (c, (n, t)) in rows {
+                let name = engine.carriers.get(usize::from(*c)).map_or("?", |c| c.id.as_str());
+                let _ = writeln!(
+                    s,
+                    "  {name:<16} {n:>9} orders {:>14} AUD  ({:.1} %)",
+                    t.to_string(),
+                    100.0 * t.0 as f64 / total.0.max(1) as f64
+                );
+            }
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let _ = writeln!(
+            s,
+            "time: config {:.0} ms, read {:.0} ms, price {:.0} ms, write {:.0} ms; {:.0} orders/s",
+            t_config.as_secs_f64() * 1e3,
+            t_read.as_secs_f64() * 1e3,
+            t_price.as_secs_f64() * 1e3,
+            t_write.as_secs_f64() * 1e3,
+            orders.len() as f64 / secs.max(1e-9)
+        );
+        let _ = write!(s, "plan written to {}", a.out.display());
+        if let Some(p) = &a.options_out {
+            let _ = write!(s, ", options to {}", p.display());
+        }
+        eprintln!("{s}");
+    }
+    Ok(if unallocated + rejected > 0 { exit::PARTIAL } else { exit::OK })
+}

@@ -1,0 +1,109 @@
+//! `lpo validate` and `lpo schema`.
+
+use std::time::Instant;
+
+use clap::ValueEnum;
+use lpo_config::Severity;
+use schemars::schema_for;
+
+use crate::{Cli, Failure, Outcome, exit, manifest_path, print_diagnostics};
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Fail (exit 2) on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Outcome {
+    let path = manifest_path(cli)?;
+    if !path.is_file() {
+        return Err(Failure::usage(format!("config file {} does not exist", path.display())));
+    }
+    let start = Instant::now();
+    let (diags, summary) = match lpo_config::load(&path) {
+        Ok(l) => {
+            let e = &l.engine;
+            let summary = serde_json::json!({
+                "config_version": e.version,
+                "carriers": e.carriers.len(),
+                "services": e.services.len(),
+                "warehouses": e.warehouses.len(),
+                "postcodes": e.postcodes.iter().count(),
+                "files": l.files.len(),
+            });
+            (l.warnings, Some(summary))
+        }
+        Err(d) => (d, None),
+    };
+    let elapsed = start.elapsed();
+    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diags.len() - errors;
+    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
+    match args.format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "ok": !failed,
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": diags,
+                "summary": summary,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Failure::io(e.to_string()))?);
+        }
+        Format::Human => {
+            print_diagnostics(&diags);
+            match &summary {
+                Some(s) if !failed => eprintln!(
+                    "config OK: {} carriers, {} services, {} warehouses, {} postcodes from {} files ({} warning(s)); version {} [{:.0} ms]",
+                    s["carriers"], s["services"], s["warehouses"], s["postcodes"], s["files"], warnings,
+                    s["config_version"].as_str().unwrap_or(""), elapsed.as_secs_f64() * 1000.0
+                ),
+                _ => eprintln!("config invalid: {errors} error(s), {warnings} warning(s)"),
+            }
+        }
+    }
+    Ok(if failed { exit::INVALID } else { exit::OK })
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    /// `lpo.yaml`
+    Manifest,
+    /// The warehouses file.
+    Warehouses,
+    /// A carrier file (zones, fuel, surcharges, services).
+    Carrier,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which file type.
+    #[arg(value_enum)]
+    kind: SchemaKind,
+}
+
+/// The JSON Schema of a configuration file type, pretty-printed.
+pub fn schema_text(kind: SchemaKind) -> String {
+    let s = match kind {
+        SchemaKind::Manifest => schema_for!(lpo_config::files::ManifestFile),
+        SchemaKind::Warehouses => schema_for!(lpo_config::files::WarehousesFile),
+        SchemaKind::Carrier => schema_for!(lpo_config::files::CarrierFile),
+    };
+    serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
+}
+
+pub fn schema(args: &SchemaArgs) -> Outcome {
+    print!("{}", schema_text(args.kind));
+    Ok(exit::OK)
+}
