@@ -22,7 +22,7 @@ import math
 import shutil
 import sys
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -482,9 +482,9 @@ def money(x):
 
 
 def snap(x, step="0.05"):
-    """Round a price to 5 cents, as published cards are."""
-    d = Decimal(repr(x)) / Decimal(step)
-    return float(d.quantize(Decimal("1"), rounding=ROUND_HALF_UP) * Decimal(step))
+    """Round a flat band price down to 5 cents, as published cards are (down keeps bands monotonic)."""
+    d = Decimal(repr(round(x, 6))) / Decimal(step)
+    return float(d.quantize(Decimal("1"), rounding=ROUND_FLOOR) * Decimal(step))
 
 
 def num(x):
@@ -580,27 +580,38 @@ class Profile:
         return round(b * self.scale, 2), round(k * self.scale, 2)
 
     def rows(self, basic, per_kg):
-        """(min_kg, max_kg, basic, per_kg) for each band, continuous at the band edges."""
-        n = len(self.bands)
-        slope = [per_kg * b[3] for b in self.bands]
-        start = [0.0] * n  # curve value at each band's min_kg
-        a = self.anchor
-        start[a] = basic + slope[a] * self.bands[a][0]
+        """(min_kg, max_kg, basic, per_kg) for each band, continuous at the band edges (computed with
+        the rounded figures, so that rounding never makes a heavier parcel cheaper)."""
+        n, a = len(self.bands), self.anchor
+        out = [None] * n
+
+        def band(i, value_at, at_hi):
+            """Band i priced so that its curve equals value_at at its max (at_hi) or min edge."""
+            lo, hi, mode, m = self.bands[i]
+            slope = per_kg * m
+            if mode == "flat":
+                v = value_at if at_hi else value_at + slope * (hi - lo)
+                price = snap(v)
+                out[i] = (lo, hi, price, 0.0)
+                return v - slope * (hi - lo), v  # curve at lo, curve at hi
+            k = round(slope, 2)
+            b = round(value_at - k * (hi if at_hi else lo), 2)
+            out[i] = (lo, hi, b, k)
+            return b + k * lo, b + k * hi
+
+        lo_a, hi_a, mode_a, m_a = self.bands[a]
+        if mode_a == "perkg":
+            k = round(per_kg * m_a, 2)
+            out[a] = (lo_a, hi_a, basic, k)
+            at_lo, at_hi = basic + k * lo_a, basic + k * hi_a
+        else:
+            at_lo, at_hi = band(a, basic + per_kg * m_a * lo_a, False)
+        edge = at_hi
         for i in range(a + 1, n):
-            lo_prev, hi_prev = self.bands[i - 1][0], self.bands[i - 1][1]
-            start[i] = start[i - 1] + slope[i - 1] * (hi_prev - lo_prev)
+            _, edge = band(i, edge, False)
+        edge = at_lo
         for i in range(a - 1, -1, -1):
-            lo, hi = self.bands[i][0], self.bands[i][1]
-            start[i] = start[i + 1] - slope[i] * (hi - lo)
-        out = []
-        for i, (lo, hi, mode, _) in enumerate(self.bands):
-            if i == a and mode == "perkg":
-                out.append((lo, hi, basic, round(slope[i], 2)))
-            elif mode == "flat":
-                out.append((lo, hi, snap(start[i] + slope[i] * (hi - lo)), 0.0))
-            else:
-                k = round(slope[i], 2)
-                out.append((lo, hi, round(start[i] - k * lo, 2), k))
+            edge, _ = band(i, edge, True)
         return out
 
 
@@ -795,7 +806,7 @@ AL_BANDS = [(0, 25, "perkg", 1.0), (25, 100, "perkg", 0.8), (100, 300, "perkg", 
 PROFILES = {
     ("auspost", "parcel_post"): Profile(
         same=(8.60, 0.38), b0=9.20, b1=0.55, k0=0.40, k1=0.50,
-        cls={"metro": (0.0, 1.0), "near": (0.4, 1.05), "regional": (0.9, 1.12), "remote": (2.0, 1.45)},
+        cls={"metro": (0.0, 1.0), "near": (0.0, 1.0), "regional": (0.2, 1.0), "remote": (1.5, 1.3)},
         bands=AP_BANDS, anchor=2),
     ("auspost", "express_post"): Profile(
         same=(10.40, 0.55), b0=11.20, b1=0.90, k0=0.80, k1=0.95,
@@ -824,7 +835,7 @@ PROFILES = {
         cls={"metro": (0.0, 1.0), "near": (0.5, 1.1), "regional": (2.5, 1.3), "remote": (6.0, 1.8)},
         bands=HX_BANDS, min_charge=12.50),
     ("tnt", "road_express"): Profile(
-        same=(8.20, 0.40), b0=8.60, b1=2.30, k0=0.36, k1=0.52,
+        same=(8.20, 0.40), b0=8.00, b1=2.30, k0=0.36, k1=0.50,
         cls={"metro": (0.0, 1.0), "near": (0.6, 1.1), "regional": (2.5, 1.35), "remote": (6.0, 2.0)},
         bands=TNT_BANDS),
     ("tnt", "overnight"): Profile(
@@ -851,11 +862,11 @@ PREV_SCALE = 1 / 1.039
 SATCHEL_TIERS = [  # (max_kg, max_litres, price) — Sendle-like tiers (primer §2), network-wide
     (0.5, 2, 5.40),
     (1, 4, 6.60),
-    (3, 12, 9.40),
-    (5, 20, 12.40),
+    (3, 12, 10.90),
+    (5, 20, 14.90),
 ]
 
-ZOOM2U_DIST = [(0, 10, 11.90), (10, 25, 16.90), (25, 50, 27.90), (50, 80, 42.90)]
+ZOOM2U_DIST = [(0, 10, 11.50), (10, 25, 16.90), (25, 50, 27.90), (50, 80, 42.90)]
 ZOOM2U_WEIGHT = [(0, 5, 0.00), (5, 10, 4.00), (10, 25, 10.00)]
 
 
@@ -1047,7 +1058,7 @@ def build(places):
         ["eParcel-style contract: flat prices up to 1 kg, then basic + per-kg (primer §1, §4).",
          "Zones: 17 contract charge zones (primer §4). The 2025-26 tables show the annual 1 July price rise."],
         zones_block("auspost", summary["auspost"]),
-        fuel_lines([("2022-07-01", 7.90, "primer §3"), ("2023-01-01", 11.50, "primer §3"),
+        fuel_lines([("2020-07-01", 0.00, "primer §3"), ("2022-07-01", 7.90, "primer §3"), ("2023-01-01", 11.50, "primer §3"),
                     ("2026-07-01", 10.40, "synthetic from here on"), ("2026-11-01", 10.95, None)],
                    comments=["Contract fuel surcharge, dated (primer §3)."]),
         [
@@ -1455,7 +1466,8 @@ def readme(files, summary, tier_files, polys, n_rows, n_pcs):
         "",
         "The bundled sample configuration that `lpo.yaml` at the repository root points to. Everything here",
         "except the postcode table is generated by `scripts/gen_sample_data.py` (Python 3 standard library,",
-        "deterministic: running it again gives byte-identical files). Edit the script, not the files.",
+        "deterministic: running it again gives byte-identical files). Edit the script, not the files, and",
+        "regenerate with `python3 scripts/gen_sample_data.py` from the repository root.",
         "",
         "**The rates are synthetic.** Contract rates are negotiated per shipper and never published; the",
         "sample cards only mimic the *structure*, limits, surcharge triggers and fuel levies of the real",
@@ -1466,6 +1478,7 @@ def readme(files, summary, tier_files, polys, n_rows, n_pcs):
         "",
         "| file | what it is |",
         "|---|---|",
+        "| `../lpo.yaml` | the manifest: postcode table, warehouses, carriers folder, GST 10 % |",
         f"| `au-postcodes-geonames.tsv` | GeoNames AU postal codes: {n_rows:,} places, {n_pcs:,} postcodes (see below) |",
         "| `warehouses.yaml` | three warehouses: syd (Moorebank NSW 2170), mel (Truganina VIC 3029), bne (Larapinta QLD 4110) |",
     ]
@@ -1512,7 +1525,7 @@ def readme(files, summary, tier_files, polys, n_rows, n_pcs):
     ]
     for sid, lo, hi, amt, path, n in tier_files:
         rng = f"over {lo} km up to {hi} km" if hi else f"over {lo} km"
-        L.append(f"  {rng} → `{sid}` ${amt:.2f} ({n} rows).")
+        L.append(f"  - {rng} → `{sid}` ${amt:.2f} ({n} rows)")
     L += [
         "  A postcode whose places all fall in one tier is listed whole (empty suburb); otherwise its",
         "  places are listed by suburb. It is a distance proxy for remoteness, not TGE's real list.",
