@@ -14,7 +14,10 @@ fn manifest() -> &'static Path {
 }
 
 fn order(from: &[&str]) -> Order {
-    let mut o = Order { id: "bench".into(), ..Order::default() };
+    let mut o = Order {
+        id: "bench".into(),
+        ..Order::default()
+    };
     o.to.postcode = 3000;
     o.to.suburb = Some("MELBOURNE".into());
     o.to.residential = true;
@@ -30,7 +33,11 @@ fn bench(c: &mut Criterion) {
     };
     let engine = &loaded.engine;
     let date = Date::from_ymd(2026, 11, 26).unwrap_or(Date::from_days(0));
-    let req = QuoteRequest { strategy: Strategy::Cheapest, date, explain: false };
+    let req = QuoteRequest {
+        strategy: Strategy::Cheapest,
+        date,
+        explain: false,
+    };
     let one = order(&["syd"]);
     let three = order(&[]);
     c.bench_function("quote/1 parcel, 1 warehouse, all services", |b| {
@@ -39,13 +46,18 @@ fn bench(c: &mut Criterion) {
     c.bench_function("quote/1 parcel, 3 warehouses, all services", |b| {
         b.iter(|| black_box(engine.quote(black_box(&three), &req)))
     });
-    let explain = QuoteRequest { explain: true, ..req };
+    let explain = QuoteRequest {
+        explain: true,
+        ..req
+    };
     c.bench_function("quote/1 parcel, 1 warehouse, with explanations", |b| {
         b.iter(|| black_box(engine.quote(black_box(&one), &explain)))
     });
     let mut g = c.benchmark_group("config");
     g.sample_size(20);
-    g.bench_function("load and index the bundled config", |b| b.iter(|| black_box(lpo_config::load(manifest()).is_ok())));
+    g.bench_function("load and index the bundled config", |b| {
+        b.iter(|| black_box(lpo_config::load(manifest()).is_ok()))
+    });
     g.finish();
 }
 

@@ -111,7 +111,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let mut places: Vec<(u16, &str, &'static str)> = Vec::new();
     let mut weights: Vec<f64> = Vec::new();
     for (pc, info) in engine.postcodes.iter() {
-        let metro = CAPITALS.iter().any(|&c| haversine_m(c, (info.lat, info.lon)) < 50_000.0);
+        let metro = CAPITALS
+            .iter()
+            .any(|&c| haversine_m(c, (info.lat, info.lon)) < 50_000.0);
         let subs = engine.postcodes.suburbs_of(pc);
         for (name, _) in subs {
             places.push((pc, name, info.state.as_str()));
@@ -135,8 +137,12 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let width = a.count.max(1).to_string().len().max(6);
     for i in 0..a.count {
         let x = rng.f() * acc;
-        let pi = cumulative.partition_point(|&c| c <= x).min(places.len() - 1);
-        let Some(&(pc, suburb, state)) = places.get(pi) else { continue };
+        let pi = cumulative
+            .partition_point(|&c| c <= x)
+            .min(places.len() - 1);
+        let Some(&(pc, suburb, state)) = places.get(pi) else {
+            continue;
+        };
         let parcels = match rng.f() {
             r if r < 0.85 => 1,
             r if r < 0.95 => 2,
@@ -148,10 +154,18 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             _ => "street",
         };
         let residential = if rng.chance(0.75) { "true" } else { "false" };
-        let level = if rng.chance(0.12) { "express" } else { "standard" };
+        let level = if rng.chance(0.12) {
+            "express"
+        } else {
+            "standard"
+        };
         let from = match rng.f() {
             r if r < 0.70 => String::new(),
-            r if r < 0.90 => warehouses.get(rng.below(warehouses.len())).copied().unwrap_or("").to_string(),
+            r if r < 0.90 => warehouses
+                .get(rng.below(warehouses.len()))
+                .copied()
+                .unwrap_or("")
+                .to_string(),
             _ => {
                 let x = rng.below(warehouses.len());
                 let y = (x + 1 + rng.below(warehouses.len().max(2) - 1)) % warehouses.len();
@@ -159,11 +173,19 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
                 if x == y {
                     warehouses.get(x).copied().unwrap_or("").to_string()
                 } else {
-                    format!("{}|{}", warehouses.get(x).copied().unwrap_or(""), warehouses.get(y).copied().unwrap_or(""))
+                    format!(
+                        "{}|{}",
+                        warehouses.get(x).copied().unwrap_or(""),
+                        warehouses.get(y).copied().unwrap_or("")
+                    )
                 }
             }
         };
-        let declared = if rng.chance(0.6) { format!("{:.2}", (rng.range(3.0, 7.6)).exp()) } else { String::new() };
+        let declared = if rng.chance(0.6) {
+            format!("{:.2}", (rng.range(3.0, 7.6)).exp())
+        } else {
+            String::new()
+        };
         let dg = if rng.chance(0.02) { "true" } else { "false" };
         let sig = if rng.chance(0.10) { "true" } else { "false" };
         let channel = match rng.f() {
@@ -183,7 +205,8 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             );
         }
     }
-    write_atomic(&a.out, &[out.as_bytes()]).map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
+    write_atomic(&a.out, &[out.as_bytes()])
+        .map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
     eprintln!("wrote {} orders to {}", a.count, a.out.display());
     Ok(exit::OK)
 }

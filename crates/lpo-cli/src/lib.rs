@@ -55,11 +55,17 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
-        Failure { code: exit::INVALID, message: message.into() }
+        Failure {
+            code: exit::INVALID,
+            message: message.into(),
+        }
     }
 
     pub fn io(message: impl Into<String>) -> Failure {
-        Failure { code: exit::FAILURE, message: message.into() }
+        Failure {
+            code: exit::FAILURE,
+            message: message.into(),
+        }
     }
 }
 
@@ -71,7 +77,11 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::INVALID } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::INVALID
+            } else {
+                exit::OK
+            });
         }
     };
     let result = match &cli.command {
@@ -98,7 +108,8 @@ pub fn manifest_path(cli: &Cli) -> Result<PathBuf, Failure> {
         }
         return Ok(p.clone());
     }
-    let cwd = std::env::current_dir().map_err(|e| Failure::io(format!("cannot read the current folder: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::io(format!("cannot read the current folder: {e}")))?;
     lpo_config::discover(&cwd).ok_or_else(|| {
         Failure::usage(format!(
             "no lpo.yaml in {} or any folder above it\n  = help: run lpo from the repository, or pass --config PATH",
@@ -118,13 +129,19 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
 pub fn load_config(cli: &Cli) -> Result<Loaded, Failure> {
     let path = manifest_path(cli)?;
     if !path.is_file() {
-        return Err(Failure::usage(format!("config file {} does not exist", path.display())));
+        return Err(Failure::usage(format!(
+            "config file {} does not exist",
+            path.display()
+        )));
     }
     match lpo_config::load(&path) {
         Ok(l) => Ok(l),
         Err(diags) => {
             print_diagnostics(&diags);
-            let errors = diags.iter().filter(|d| d.severity == lpo_config::Severity::Error).count();
+            let errors = diags
+                .iter()
+                .filter(|d| d.severity == lpo_config::Severity::Error)
+                .count();
             Err(Failure::usage(format!(
                 "the configuration at {} has {errors} error(s); run `lpo validate` for the full list",
                 display_path(&path)

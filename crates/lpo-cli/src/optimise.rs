@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use lpo_config::orders::{InputOrder, read_orders};
-use lpo_config::output::{OPTIONS_HEADER, PLAN_HEADER, push_allocated, push_options, push_unplaced, write_atomic};
+use lpo_config::output::{
+    OPTIONS_HEADER, PLAN_HEADER, push_allocated, push_options, push_unplaced, write_atomic,
+};
 use lpo_engine::{Engine, Quote, QuoteRequest};
 use lpo_model::{Cents, Date, ReasonCode, Strategy};
 use rayon::prelude::*;
@@ -42,19 +44,20 @@ pub struct Args {
     quiet: bool,
 }
 
-/// One order's outcome, ready to be written.
-struct Done {
-    plan: String,
-    options: String,
-    allocated: Option<(u16, Cents)>,
-    status: Status,
-}
-
+/// What became of one order.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Status {
-    Allocated,
+    Allocated { carrier: u16, total: Cents },
     Unallocated,
     Rejected,
+}
+
+/// The written plan (and options) text of a run of orders, and each order's status.
+#[derive(Default)]
+struct Chunk {
+    plan: String,
+    options: String,
+    statuses: Vec<Status>,
 }
 
 fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
@@ -67,46 +70,61 @@ fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
             list.push(name);
         }
     }
-    let parts: Vec<String> =
-        by_code.into_iter().map(|(code, services)| format!("{code} ({})", services.join(" "))).collect();
+    let parts: Vec<String> = by_code
+        .into_iter()
+        .map(|(code, services)| format!("{code} ({})", services.join(" ")))
+        .collect();
     format!("no_feasible_service: {}", parts.join("; "))
 }
 
-fn process(engine: &Engine, input: &InputOrder, req: &QuoteRequest, with_options: bool) -> Done {
-    let mut plan = String::with_capacity(128);
-    let mut options = String::new();
-    let lines = || {
-        let l: Vec<String> = input.lines.iter().map(u64::to_string).collect();
-        l.join(" ")
-    };
-    match &input.order {
+/// Prices one order and appends its plan row (and options rows) to the chunk's buffers.
+fn process(
+    engine: &Engine,
+    input: &InputOrder,
+    req: &QuoteRequest,
+    q: &mut Quote,
+    out: &mut Chunk,
+    with_options: bool,
+) -> Status {
+    let order = match &input.order {
+        Ok(order) => order,
         Err(errs) => {
             let reason: Vec<String> = errs.iter().map(|e| format!("invalid_input: {e}")).collect();
-            push_unplaced(&mut plan, &input.id, "rejected", &reason.join("; "));
-            Done { plan, options, allocated: None, status: Status::Rejected }
+            push_unplaced(&mut out.plan, &input.id, "rejected", &reason.join("; "));
+            return Status::Rejected;
         }
-        Ok(order) => match engine.quote(order, req) {
-            Err(e) => {
-                push_unplaced(&mut plan, &input.id, "rejected", &format!("{}: line {}, {e}", e.code, lines()));
-                Done { plan, options, allocated: None, status: Status::Rejected }
+    };
+    if let Err(e) = engine.quote_into(order, req, q) {
+        let lines: Vec<String> = input.lines().map(|l| l.to_string()).collect();
+        push_unplaced(
+            &mut out.plan,
+            &input.id,
+            "rejected",
+            &format!("{}: line {}, {e}", e.code, lines.join(" ")),
+        );
+        return Status::Rejected;
+    }
+    if with_options {
+        push_options(&mut out.options, engine, &input.id, &q.options);
+    }
+    match q.selected() {
+        Some(best) => {
+            push_allocated(&mut out.plan, engine, &input.id, best, "");
+            let carrier = engine.service(best.service).map_or(0, |s| s.carrier);
+            Status::Allocated {
+                carrier,
+                total: best.total,
             }
-            Ok(q) => {
-                if with_options {
-                    push_options(&mut options, engine, &input.id, &q.options);
-                }
-                match q.selected() {
-                    Some(best) => {
-                        push_allocated(&mut plan, engine, &input.id, best, "");
-                        let carrier = engine.service(best.service).map_or(0, |s| s.carrier);
-                        Done { plan, options, allocated: Some((carrier, best.total)), status: Status::Allocated }
-                    }
-                    None => {
-                        push_unplaced(&mut plan, &input.id, "unallocated", &unallocated_reason(engine, &q));
-                        Done { plan, options, allocated: None, status: Status::Unallocated }
-                    }
-                }
-            }
-        },
+        }
+        None => {
+            push_unplaced(
+                &mut out.plan,
+                &input.id,
+                "unallocated",
+                &unallocated_reason(engine, q),
+            );
+            Status::Unallocated
+        }
     }
 }
 
@@ -123,21 +141,31 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let t_config = t0.elapsed();
 
     let t1 = Instant::now();
-    let data = std::fs::read(&a.orders).map_err(|e| Failure::io(format!("cannot read {}: {e}", a.orders.display())))?;
-    let orders = read_orders(&data).map_err(|e| Failure::usage(format!("{}: {e}", a.orders.display())))?;
+    let data = std::fs::read(&a.orders)
+        .map_err(|e| Failure::io(format!("cannot read {}: {e}", a.orders.display())))?;
+    let orders =
+        read_orders(&data).map_err(|e| Failure::usage(format!("{}: {e}", a.orders.display())))?;
     drop(data);
     let t_read = t1.elapsed();
 
     let t2 = Instant::now();
     let strategy = match a.strategy {
-        Strategy::BestValue { .. } => Strategy::BestValue { within_days: a.within_days },
+        Strategy::BestValue { .. } => Strategy::BestValue {
+            within_days: a.within_days,
+        },
         s => s,
     };
-    let req = QuoteRequest { strategy, date: date_or_today(a.date), explain: false };
+    let req = QuoteRequest {
+        strategy,
+        date: date_or_today(a.date),
+        explain: false,
+    };
     let with_options = a.options_out.is_some();
     let pb = if orders.len() >= 50_000 && !a.quiet {
         let pb = ProgressBar::new(orders.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template("{spinner} pricing {pos}/{len} orders [{bar:40}] {per_sec} eta {eta}") {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} pricing {pos}/{len} orders [{bar:40}] {per_sec} eta {eta}",
+        ) {
             pb.set_style(style.progress_chars("=> "));
         }
         pb
@@ -145,10 +173,18 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         ProgressBar::hidden()
     };
     const CHUNK: usize = 8192;
-    let done: Vec<Vec<Done>> = orders
+    let done: Vec<Chunk> = orders
         .par_chunks(CHUNK)
         .map(|chunk| {
-            let out: Vec<Done> = chunk.iter().map(|o| process(engine, o, &req, with_options)).collect();
+            let mut out = Chunk {
+                plan: String::with_capacity(chunk.len() * 96),
+                ..Chunk::default()
+            };
+            let mut q = Quote::default();
+            for o in chunk {
+                let status = process(engine, o, &req, &mut q, &mut out, with_options);
+                out.statuses.push(status);
+            }
             pb.inc(chunk.len() as u64);
             out
         })
@@ -157,40 +193,38 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let t_price = t2.elapsed();
 
     let t3 = Instant::now();
-    // Each chunk's text is concatenated in input order.
-    let plan_parts: Vec<String> = done.par_iter().map(|c| c.iter().map(|d| d.plan.as_str()).collect()).collect();
+    // The chunks' text, in input order.
     let mut parts: Vec<&[u8]> = vec![PLAN_HEADER.as_bytes()];
-    parts.extend(plan_parts.iter().map(|s| s.as_bytes()));
-    write_atomic(&a.out, &parts).map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
+    parts.extend(done.iter().map(|c| c.plan.as_bytes()));
+    write_atomic(&a.out, &parts)
+        .map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
     if let Some(path) = &a.options_out {
-        let opt_parts: Vec<String> = done.par_iter().map(|c| c.iter().map(|d| d.options.as_str()).collect()).collect();
         let mut parts: Vec<&[u8]> = vec![OPTIONS_HEADER.as_bytes()];
-        parts.extend(opt_parts.iter().map(|s| s.as_bytes()));
-        write_atomic(path, &parts).map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+        parts.extend(done.iter().map(|c| c.options.as_bytes()));
+        write_atomic(path, &parts)
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
     }
     let t_write = t3.elapsed();
 
     // Summary.
-    let all = done.iter().flatten();
     let (mut allocated, mut unallocated, mut rejected) = (0usize, 0usize, 0usize);
     let mut total = Cents::ZERO;
     let mut by_carrier: BTreeMap<u16, (usize, Cents)> = BTreeMap::new();
-    for d in all {
-        match d.status {
-            Status::Allocated => allocated += 1,
+    for status in done.iter().flat_map(|c| &c.statuses) {
+        match *status {
+            Status::Allocated { carrier, total: t } => {
+                allocated += 1;
+                total += t;
+                let e = by_carrier.entry(carrier).or_default();
+                e.0 += 1;
+                e.1 += t;
+            }
             Status::Unallocated => unallocated += 1,
             Status::Rejected => rejected += 1,
         }
-        if let Some((c, t)) = d.allocated {
-            total += t;
-            let e = by_carrier.entry(c).or_default();
-            e.0 += 1;
-            e.1 += t;
-        }
     }
     if !a.quiet {
-        let parcels: usize =
-            orders.iter().map(|o| o.order.as_ref().map_or(o.lines.len(), |o| o.parcels.len())).sum();
+        let parcels: usize = orders.iter().map(InputOrder::rows).sum();
         let mut s = String::new();
         let _ = writeln!(s, "orders     {:>10}   ({} parcels)", orders.len(), parcels);
         let _ = writeln!(s, "allocated  {allocated:>10}");
@@ -202,7 +236,10 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             let mut rows: Vec<_> = by_carrier.iter().collect();
             rows.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(b.0)));
             for (c, (n, t)) in rows {
-                let name = engine.carriers.get(usize::from(*c)).map_or("?", |c| c.id.as_str());
+                let name = engine
+                    .carriers
+                    .get(usize::from(*c))
+                    .map_or("?", |c| c.id.as_str());
                 let _ = writeln!(
                     s,
                     "  {name:<16} {n:>9} orders {:>14} AUD  ({:.1} %)",
@@ -227,5 +264,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         }
         eprintln!("{s}");
     }
-    Ok(if unallocated + rejected > 0 { exit::PARTIAL } else { exit::OK })
+    Ok(if unallocated + rejected > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    })
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use lpo_config::output::{kg_str, quote_json};
 use lpo_config::request::QuoteRequestJson;
 use lpo_engine::{Engine, Quote, QuoteRequest};
-use lpo_model::{AddressType, Cents, Date, Order, Parcel, ServiceLevel, State, Strategy, parse_decimal};
+use lpo_model::{
+    AddressType, Cents, Date, Line, Order, Parcel, ServiceLevel, State, Strategy, parse_decimal,
+};
 
 use crate::{Cli, Failure, Outcome, date_or_today, exit, load_config, parse_date};
 
@@ -65,7 +67,9 @@ fn parse_dims(s: &str) -> Result<(u32, u32, u32), String> {
     };
     let cm = |v: &str| match parse_decimal(v, 1, true) {
         Ok(n) if n > 0 && n <= 20_000 => u32::try_from(n).map_err(|e| e.to_string()),
-        _ => Err(format!("--dims-cm `{s}`: `{v}` is not a positive length in cm")),
+        _ => Err(format!(
+            "--dims-cm `{s}`: `{v}` is not a positive length in cm"
+        )),
     };
     Ok((cm(l)?, cm(w)?, cm(h)?))
 }
@@ -73,7 +77,9 @@ fn parse_dims(s: &str) -> Result<(u32, u32, u32), String> {
 fn order_from_flags(a: &Args) -> Result<Order, Failure> {
     let pc = a.to_postcode.as_deref().unwrap_or("").trim();
     if pc.len() != 4 || !pc.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Failure::usage(format!("--to-postcode `{pc}` is not a 4-digit postcode")));
+        return Err(Failure::usage(format!(
+            "--to-postcode `{pc}` is not a 4-digit postcode"
+        )));
     }
     if a.dims_cm.len() != a.weight_kg.len() {
         return Err(Failure::usage(format!(
@@ -86,12 +92,21 @@ fn order_from_flags(a: &Args) -> Result<Order, Failure> {
     for (w, d) in a.weight_kg.iter().zip(&a.dims_cm) {
         let g = match parse_decimal(w, 3, true) {
             Ok(g) if g > 0 && g <= 10_000_000 => g as u32,
-            _ => return Err(Failure::usage(format!("--weight-kg `{w}` is not a positive weight in kg"))),
+            _ => {
+                return Err(Failure::usage(format!(
+                    "--weight-kg `{w}` is not a positive weight in kg"
+                )));
+            }
         };
         let (l, wd, h) = parse_dims(d).map_err(Failure::usage)?;
         parcels.push(Parcel::new(g, l, wd, h));
     }
-    let mut o = Order { id: "quote".into(), parcels, from: a.from.clone(), ..Order::default() };
+    let mut o = Order {
+        id: "quote".into(),
+        parcels,
+        from: a.from.clone(),
+        ..Order::default()
+    };
     o.to.postcode = pc.parse().unwrap_or(0);
     o.to.suburb = a.to_suburb.as_ref().map(|s| s.trim().to_uppercase());
     o.to.state = a.to_state;
@@ -102,7 +117,11 @@ fn order_from_flags(a: &Args) -> Result<Order, Failure> {
     o.declared_value = match &a.declared_value {
         Some(v) => match parse_decimal(v, 2, true) {
             Ok(c) if c >= 0 => Some(Cents(c)),
-            _ => return Err(Failure::usage(format!("--declared-value `{v}` is not an amount in AUD"))),
+            _ => {
+                return Err(Failure::usage(format!(
+                    "--declared-value `{v}` is not an amount in AUD"
+                )));
+            }
         },
         None => None,
     };
@@ -115,37 +134,60 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let (order, strategy, explain) = match &a.input {
         Some(path) => {
             let text = if path.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::io(format!("cannot read stdin: {e}")))?
+                std::io::read_to_string(std::io::stdin())
+                    .map_err(|e| Failure::io(format!("cannot read stdin: {e}")))?
             } else {
-                std::fs::read_to_string(path).map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?
+                std::fs::read_to_string(path)
+                    .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?
             };
             let req: QuoteRequestJson = serde_json::from_str(&text)
                 .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
-            let (o, s, explain) = req.into_order().map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+            let (o, s, explain) = req
+                .into_order()
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
             (o, s.unwrap_or(a.strategy), explain)
         }
         None => (order_from_flags(a)?, a.strategy, true),
     };
     let strategy = match strategy {
-        Strategy::BestValue { .. } => Strategy::BestValue { within_days: a.within_days },
+        Strategy::BestValue { .. } => Strategy::BestValue {
+            within_days: a.within_days,
+        },
         s => s,
     };
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
-    let req = QuoteRequest { strategy, date: date_or_today(a.date), explain: explain || !a.json };
-    let quote = engine.quote(&order, &req).map_err(|e| Failure::usage(e.to_string()))?;
+    let req = QuoteRequest {
+        strategy,
+        date: date_or_today(a.date),
+        explain: explain || !a.json,
+    };
+    let quote = engine
+        .quote(&order, &req)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     if a.json {
         let j = quote_json(engine, &quote);
-        println!("{}", serde_json::to_string_pretty(&j).map_err(|e| Failure::io(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&j).map_err(|e| Failure::io(e.to_string()))?
+        );
     } else {
         print_human(engine, &order, &quote);
     }
-    Ok(if quote.options.is_empty() { exit::PARTIAL } else { exit::OK })
+    Ok(if quote.options.is_empty() {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    })
 }
 
 fn print_human(engine: &Engine, order: &Order, q: &Quote) {
     let to = &order.to;
-    let state = engine.postcodes.get(to.postcode).map(|p| p.state.as_str()).unwrap_or("");
+    let state = engine
+        .postcodes
+        .get(to.postcode)
+        .map(|p| p.state.as_str())
+        .unwrap_or("");
     println!(
         "{} parcel(s), {} kg, to {:04} {} {state} ({}), ship date {}; config {}",
         order.parcels.len(),
@@ -161,7 +203,17 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
     } else {
         println!(
             "\n  {:<3} {:<32} {:<5} {:<14} {:>7} {:>4} {:>8} {:>8} {:>7} {:>7} {:>9}",
-            "#", "carrier/service", "from", "zone", "kg", "days", "base", "surch.", "fuel", "gst", "total"
+            "#",
+            "carrier/service",
+            "from",
+            "zone",
+            "kg",
+            "days",
+            "base",
+            "surch.",
+            "fuel",
+            "gst",
+            "total"
         );
         for (i, o) in q.options.iter().enumerate() {
             let (c, s) = engine.service_ids(o.service);
@@ -174,26 +226,44 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
                 kg_str(o.chargeable_g),
                 o.eta_days,
                 o.base.to_string(),
-                o.surcharges_total().to_string(),
+                o.surcharges.to_string(),
                 o.fuel.to_string(),
                 o.gst.to_string(),
                 o.total.to_string()
             );
-            for &(si, amt) in &o.surcharges {
-                println!("  {:<3}   + {:<30} {:>60}", "", engine.surcharge_id(si), amt.to_string());
+            for (line, amt) in q.lines(o) {
+                let Line::Surcharge(si) = line else { continue };
+                println!(
+                    "  {:<3}   + {:<30} {:>60}",
+                    "",
+                    engine.surcharge_id(si),
+                    amt.to_string()
+                );
             }
         }
         if let Some(best) = q.selected() {
             let (c, s) = engine.service_ids(best.service);
-            println!("\nSelected: {c}/{s} from {} at ${} incl. GST.", engine.warehouse_id(best.warehouse), best.total);
+            println!(
+                "\nSelected: {c}/{s} from {} at ${} incl. GST.",
+                engine.warehouse_id(best.warehouse),
+                best.total
+            );
         }
     }
     if !q.excluded.is_empty() {
         println!("\nExcluded:");
         for e in &q.excluded {
             let (c, s) = engine.service_ids(e.service);
-            let from = e.warehouse.map(|w| format!(" from {}", engine.warehouse_id(w))).unwrap_or_default();
-            println!("  {:<32} {:<24} {}{from}", format!("{c}/{s}"), e.reason.as_str(), e.detail);
+            let from = e
+                .warehouse
+                .map(|w| format!(" from {}", engine.warehouse_id(w)))
+                .unwrap_or_default();
+            println!(
+                "  {:<32} {:<24} {}{from}",
+                format!("{c}/{s}"),
+                e.reason.as_str(),
+                e.detail
+            );
         }
     }
 }

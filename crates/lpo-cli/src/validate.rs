@@ -28,7 +28,10 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Outcome {
     let path = manifest_path(cli)?;
     if !path.is_file() {
-        return Err(Failure::usage(format!("config file {} does not exist", path.display())));
+        return Err(Failure::usage(format!(
+            "config file {} does not exist",
+            path.display()
+        )));
     }
     let start = Instant::now();
     let (diags, summary) = match lpo_config::load(&path) {
@@ -47,7 +50,10 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
         Err(d) => (d, None),
     };
     let elapsed = start.elapsed();
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     match args.format {
@@ -59,15 +65,24 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
                 "diagnostics": diags,
                 "summary": summary,
             });
-            println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Failure::io(e.to_string()))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).map_err(|e| Failure::io(e.to_string()))?
+            );
         }
         Format::Human => {
             print_diagnostics(&diags);
             match &summary {
                 Some(s) if !failed => eprintln!(
                     "config OK: {} carriers, {} services, {} warehouses, {} postcodes from {} files ({} warning(s)); version {} [{:.0} ms]",
-                    s["carriers"], s["services"], s["warehouses"], s["postcodes"], s["files"], warnings,
-                    s["config_version"].as_str().unwrap_or(""), elapsed.as_secs_f64() * 1000.0
+                    s["carriers"],
+                    s["services"],
+                    s["warehouses"],
+                    s["postcodes"],
+                    s["files"],
+                    warnings,
+                    s["config_version"].as_str().unwrap_or(""),
+                    elapsed.as_secs_f64() * 1000.0
                 ),
                 _ => eprintln!("config invalid: {errors} error(s), {warnings} warning(s)"),
             }

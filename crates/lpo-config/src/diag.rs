@@ -60,11 +60,19 @@ pub struct Pos {
 
 impl Pos {
     pub fn file(file: &str) -> Pos {
-        Pos { file: file.to_string(), line: 0, column: 0 }
+        Pos {
+            file: file.to_string(),
+            line: 0,
+            column: 0,
+        }
     }
 
     pub fn at(file: &str, line: u64, column: u64) -> Pos {
-        Pos { file: file.to_string(), line, column }
+        Pos {
+            file: file.to_string(),
+            line,
+            column,
+        }
     }
 }
 
@@ -75,15 +83,34 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub fn error(&mut self, code: &'static str, pos: &Pos, message: impl Into<String>, hint: Option<String>) {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        pos: &Pos,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         self.push(Severity::Error, code, pos, message.into(), hint);
     }
 
-    pub fn warning(&mut self, code: &'static str, pos: &Pos, message: impl Into<String>, hint: Option<String>) {
+    pub fn warning(
+        &mut self,
+        code: &'static str,
+        pos: &Pos,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         self.push(Severity::Warning, code, pos, message.into(), hint);
     }
 
-    fn push(&mut self, severity: Severity, code: &'static str, pos: &Pos, message: String, hint: Option<String>) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        pos: &Pos,
+        message: String,
+        hint: Option<String>,
+    ) {
         self.items.push(Diagnostic {
             severity,
             code,
@@ -100,17 +127,24 @@ impl Diagnostics {
     }
 
     pub fn errors(&self) -> usize {
-        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub fn warnings(&self) -> usize {
-        self.items.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     /// Sorted by file, line, column, code: a stable order for output and tests.
     pub fn sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| {
-            (&a.file, a.line, a.column, a.code, &a.message).cmp(&(&b.file, b.line, b.column, b.code, &b.message))
+            (&a.file, a.line, a.column, a.code, &a.message)
+                .cmp(&(&b.file, b.line, b.column, b.code, &b.message))
         });
         self.items.dedup();
         self.items
@@ -118,7 +152,10 @@ impl Diagnostics {
 }
 
 /// The closest candidate to `word` by edit distance, for "did you mean" hints.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let best = candidates
         .into_iter()
         .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
@@ -152,7 +189,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names() {
-        assert_eq!(did_you_mean("hunterr", ["hunter", "tnt"]).as_deref(), Some("did you mean `hunter`?"));
+        assert_eq!(
+            did_you_mean("hunterr", ["hunter", "tnt"]).as_deref(),
+            Some("did you mean `hunter`?")
+        );
         assert_eq!(did_you_mean("xyz", ["hunter", "tnt"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

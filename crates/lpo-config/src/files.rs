@@ -22,7 +22,11 @@ pub struct Sp<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
-        Ok(Sp { value: s.value, line: s.referenced.line(), column: s.referenced.column() })
+        Ok(Sp {
+            value: s.value,
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+        })
     }
 }
 
@@ -52,7 +56,9 @@ impl<'de, const SCALE: u32> Deserialize<'de> for Dec<SCALE> {
                 write!(f, "a decimal number with at most {S} decimal places")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dec<S>, E> {
-                v.checked_mul(10i64.pow(S)).map(Dec).ok_or_else(|| E::custom("number too large"))
+                v.checked_mul(10i64.pow(S))
+                    .map(Dec)
+                    .ok_or_else(|| E::custom("number too large"))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dec<S>, E> {
                 let v = i64::try_from(v).map_err(|_| E::custom("number too large"))?;
@@ -67,7 +73,9 @@ impl<'de, const SCALE: u32> Deserialize<'de> for Dec<SCALE> {
                 self.visit_str(&v.to_string())
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Dec<S>, E> {
-                parse_decimal(v, S, false).map(Dec).map_err(|e| E::custom(format!("`{v}` {e}")))
+                parse_decimal(v, S, false)
+                    .map(Dec)
+                    .map_err(|e| E::custom(format!("`{v}` {e}")))
             }
         }
         d.deserialize_any(V::<SCALE>)

@@ -3,13 +3,15 @@
 //! when there is an error: a broken configuration is never loaded silently or half-applied.
 
 use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
 
 use geo::{LineString, MultiPolygon, Polygon, Validation};
 use lpo_engine::{
-    Amount, Band, Carrier, Cond, Cubic, DefaultFrom, Engine, Fuel, ItemMeasure, Lane, Limits, NONE_U16, NONE_U32,
-    POSTCODES, Per, PolygonIndex, PostcodeIndex, PricingUnit, Range, RateKind, RateTable, Series, Service,
-    Surcharge, Warehouse, WarehouseIndex, ZoneMap,
+    Amount, Band, Carrier, Cond, Cubic, DefaultFrom, Engine, Fuel, ItemMeasure, Lane, Limits,
+    NONE_U16, NONE_U32, POSTCODES, Per, PolygonIndex, PostcodeIndex, PricingUnit, Range, RateKind,
+    RateTable, Series, Service, Surcharge, Warehouse, WarehouseIndex, ZoneMap,
 };
 use lpo_model::{AddressType, Bp, Cents, Date, State, parse_decimal};
 use serde::de::DeserializeOwned;
@@ -17,6 +19,12 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics, Pos, did_you_mean};
 use crate::files::*;
+
+/// A lane's rows while a rate table is read: eta, first line, (band, line) rows.
+type LaneRows = (u8, u64, Vec<(Band, u64)>);
+
+/// A positioned range condition on a decimal with `S` decimals.
+type SpRange<const S: u32> = Sp<RangeDef<Dec<S>>>;
 
 /// Largest configuration file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -34,7 +42,10 @@ pub struct Loaded {
 
 /// Finds `lpo.yaml` in `start` or the nearest folder above it, the way cargo finds `Cargo.toml`.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    start.ancestors().map(|d| d.join("lpo.yaml")).find(|p| p.is_file())
+    start
+        .ancestors()
+        .map(|d| d.join("lpo.yaml"))
+        .find(|p| p.is_file())
 }
 
 /// Loads and compiles the configuration whose manifest is `manifest`. On any error, returns every
@@ -43,9 +54,12 @@ pub fn load(manifest: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let mut l = Loader::new(manifest);
     let engine = l.run(manifest);
     match engine {
-        Some(engine) if !l.diags.has_errors() => {
-            Ok(Loaded { engine, warnings: l.diags.sorted(), root: l.root, files: l.files })
-        }
+        Some(engine) if !l.diags.has_errors() => Ok(Loaded {
+            engine,
+            warnings: l.diags.sorted(),
+            root: l.root,
+            files: l.files,
+        }),
         _ => Err(l.diags.sorted()),
     }
 }
@@ -60,12 +74,15 @@ struct Loader {
 /// Ids: lowercase ASCII letters, digits and `_`, starting with a letter.
 fn valid_id(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn parse_postcode(s: &str) -> Option<u16> {
     let s = s.trim();
-    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
 /// `"2000"` or `"2000-2234"` → inclusive range.
@@ -85,9 +102,17 @@ fn to_i64<const S: u32>(d: Option<Dec<S>>) -> Option<i64> {
 
 impl Loader {
     fn new(manifest: &Path) -> Loader {
-        let dir = manifest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = manifest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        Loader { root, diags: Diagnostics::default(), hasher: Sha256::new(), files: Vec::new() }
+        Loader {
+            root,
+            diags: Diagnostics::default(),
+            hasher: Sha256::new(),
+            files: Vec::new(),
+        }
     }
 
     fn rel(&self, p: &Path) -> String {
@@ -165,7 +190,8 @@ impl Loader {
                 return None;
             }
             Err(e) => {
-                self.diags.error("io-error", &pos, format!("cannot read: {e}"), None);
+                self.diags
+                    .error("io-error", &pos, format!("cannot read: {e}"), None);
                 return None;
             }
             _ => {}
@@ -173,7 +199,8 @@ impl Loader {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                self.diags.error("io-error", &pos, format!("cannot read: {e}"), None);
+                self.diags
+                    .error("io-error", &pos, format!("cannot read: {e}"), None);
                 return None;
             }
         };
@@ -185,7 +212,11 @@ impl Loader {
             Ok(s) => Some(s),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
-                let line = e.as_bytes().get(..at).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) + 1;
+                let line = e
+                    .as_bytes()
+                    .get(..at)
+                    .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+                    + 1;
                 self.diags.error(
                     "not-utf8",
                     &Pos::at(&rel, line as u64, 0),
@@ -207,18 +238,25 @@ impl Loader {
                 let msg = e.without_snippet().to_string();
                 let msg = strip_location(msg.lines().next().unwrap_or("")).to_string();
                 let (code, hint) = classify_yaml_error(&msg);
-                self.diags.error(code, &Pos::at(&rel, line, column), msg, hint);
+                self.diags
+                    .error(code, &Pos::at(&rel, line, column), msg, hint);
                 None
             }
         }
     }
 
     fn run(&mut self, manifest: &Path) -> Option<Engine> {
-        let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
+        let manifest = manifest
+            .canonicalize()
+            .unwrap_or_else(|_| manifest.to_path_buf());
         let (m, mrel): (ManifestFile, String) = self.yaml(&manifest)?;
         let gst = m.gst_pct.map_or(Bp(1000), |p| Bp(p.0));
-        let postcodes = self.resolve(&mrel, &m.postcodes).and_then(|p| self.postcodes(&p));
-        let warehouses = self.resolve(&mrel, &m.warehouses).and_then(|p| self.yaml::<WarehousesFile>(&p));
+        let postcodes = self
+            .resolve(&mrel, &m.postcodes)
+            .and_then(|p| self.postcodes(&p));
+        let warehouses = self
+            .resolve(&mrel, &m.warehouses)
+            .and_then(|p| self.yaml::<WarehousesFile>(&p));
         let carriers_dir = self.resolve(&mrel, &m.carriers);
         let postcodes = postcodes?;
         let (warehouses, default_from) = self.warehouses(warehouses?, &postcodes)?;
@@ -230,14 +268,24 @@ impl Loader {
                 .collect(),
             Err(e) => {
                 let pos = Pos::at(&mrel, m.carriers.line, m.carriers.column);
-                self.diags.error("io-error", &pos, format!("cannot list `{}`: {e}", m.carriers.value), None);
+                self.diags.error(
+                    "io-error",
+                    &pos,
+                    format!("cannot list `{}`: {e}", m.carriers.value),
+                    None,
+                );
                 return None;
             }
         };
         paths.sort();
         if paths.is_empty() {
             let pos = Pos::at(&mrel, m.carriers.line, m.carriers.column);
-            self.diags.error("no-carriers", &pos, format!("no *.yaml carrier files in `{}`", m.carriers.value), None);
+            self.diags.error(
+                "no-carriers",
+                &pos,
+                format!("no *.yaml carrier files in `{}`", m.carriers.value),
+                None,
+            );
         }
         let mut parsed = Vec::new();
         for p in &paths {
@@ -258,19 +306,41 @@ impl Loader {
                     "invalid-id",
                     &pos,
                     format!("carrier id `{}` is not a valid id", id.value),
-                    Some("ids are lowercase letters, digits and `_`, starting with a letter".into()),
+                    Some(
+                        "ids are lowercase letters, digits and `_`, starting with a letter".into(),
+                    ),
                 );
             }
             if let Some(other) = seen.insert(id.value.clone(), rel.clone()) {
-                self.diags.error("duplicate-id", &pos, format!("carrier `{}` is also defined in {other}", id.value), None);
+                self.diags.error(
+                    "duplicate-id",
+                    &pos,
+                    format!("carrier `{}` is also defined in {other}", id.value),
+                    None,
+                );
                 continue;
             }
             let ci = carriers.len() as u16;
-            if let Some(c) = self.carrier(cf, rel, ci, &warehouses, &postcodes, &mut services, &mut surcharges) {
+            if let Some(c) = self.carrier(
+                cf,
+                rel,
+                ci,
+                &warehouses,
+                &postcodes,
+                &mut services,
+                &mut surcharges,
+            ) {
                 carriers.push(c);
             }
         }
-        let version: String = self.hasher.clone().finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let version: String = self
+            .hasher
+            .clone()
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let points: Vec<(f64, f64)> = warehouses.iter().map(|w| (w.lat, w.lon)).collect();
         Some(Engine {
             version,
@@ -288,18 +358,26 @@ impl Loader {
     fn postcodes(&mut self, path: &Path) -> Option<PostcodeIndex> {
         let text = self.read(path)?;
         let rel = self.rel(path);
-        let mut rdr = csv::ReaderBuilder::new().delimiter(b'\t').flexible(true).from_reader(text.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(b'\t')
+            .flexible(true)
+            .from_reader(text.as_bytes());
         let headers = match rdr.headers() {
             Ok(h) => h.clone(),
             Err(e) => {
-                self.diags.error("csv-syntax", &Pos::file(&rel), e.to_string(), None);
+                self.diags
+                    .error("csv-syntax", &Pos::file(&rel), e.to_string(), None);
                 return None;
             }
         };
         let col = |name: &str| headers.iter().position(|h| h == name);
-        let (Some(pc), Some(place), Some(state), Some(lat), Some(lon)) =
-            (col("postal_code"), col("place_name"), col("admin_code1"), col("latitude"), col("longitude"))
-        else {
+        let (Some(pc), Some(place), Some(state), Some(lat), Some(lon)) = (
+            col("postal_code"),
+            col("place_name"),
+            col("admin_code1"),
+            col("latitude"),
+            col("longitude"),
+        ) else {
             self.diags.error(
                 "csv-missing-column",
                 &Pos::at(&rel, 1, 0),
@@ -314,7 +392,8 @@ impl Loader {
                 Ok(r) => r,
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    self.diags.error("csv-syntax", &Pos::at(&rel, line, 0), e.to_string(), None);
+                    self.diags
+                        .error("csv-syntax", &Pos::at(&rel, line, 0), e.to_string(), None);
                     continue;
                 }
             };
@@ -327,7 +406,9 @@ impl Loader {
                 get(lon).trim().parse::<f64>(),
             );
             match parsed {
-                (Some(p), Ok(s), Ok(la), Ok(lo)) if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) => {
+                (Some(p), Ok(s), Ok(la), Ok(lo))
+                    if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) =>
+                {
                     rows.push((p, get(place).trim().to_uppercase(), s, la, lo));
                 }
                 _ => self.diags.error(
@@ -364,7 +445,12 @@ impl Loader {
                 );
             }
             if out.iter().any(|o| o.id == w.id.value) {
-                self.diags.error("duplicate-id", &pos, format!("warehouse `{}` is defined twice", w.id.value), None);
+                self.diags.error(
+                    "duplicate-id",
+                    &pos,
+                    format!("warehouse `{}` is defined twice", w.id.value),
+                    None,
+                );
                 continue;
             }
             let ppos = Pos::at(&rel, w.postcode.line, w.postcode.column);
@@ -378,18 +464,44 @@ impl Loader {
                 continue;
             };
             if postcodes.get(pc).is_none() {
-                self.diags.error("unknown-postcode", &ppos, format!("postcode {pc:04} is not in the postcode table"), None);
+                self.diags.error(
+                    "unknown-postcode",
+                    &ppos,
+                    format!("postcode {pc:04} is not in the postcode table"),
+                    None,
+                );
             }
             if !(-90.0..=90.0).contains(&w.lat) || !(-180.0..=180.0).contains(&w.lon) {
-                self.diags.error("invalid-value", &pos, format!("warehouse `{}` has an invalid lat/lon", w.id.value), None);
+                self.diags.error(
+                    "invalid-value",
+                    &pos,
+                    format!("warehouse `{}` has an invalid lat/lon", w.id.value),
+                    None,
+                );
             }
-            out.push(Warehouse { id: w.id.value.clone(), name: w.name.clone(), postcode: pc, lat: w.lat, lon: w.lon });
+            out.push(Warehouse {
+                id: w.id.value.clone(),
+                name: w.name.clone(),
+                postcode: pc,
+                lat: w.lat,
+                lon: w.lon,
+            });
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         if out.is_empty() {
-            self.diags.error("no-warehouses", &Pos::file(&rel), "no warehouses are defined", None);
+            self.diags.error(
+                "no-warehouses",
+                &Pos::file(&rel),
+                "no warehouses are defined",
+                None,
+            );
         }
-        let default_from = if wf.default_from.len() == 1 && wf.default_from.first().is_some_and(|d| d.value == "nearest") {
+        let default_from = if wf.default_from.len() == 1
+            && wf
+                .default_from
+                .first()
+                .is_some_and(|d| d.value == "nearest")
+        {
             DefaultFrom::Nearest
         } else {
             let mut list = Vec::new();
@@ -400,7 +512,10 @@ impl Loader {
                         "unknown-warehouse",
                         &Pos::at(&rel, d.line, d.column),
                         format!("unknown warehouse `{}` in default_from", d.value),
-                        did_you_mean(&d.value, out.iter().map(|w| w.id.as_str()).chain(["nearest"])),
+                        did_you_mean(
+                            &d.value,
+                            out.iter().map(|w| w.id.as_str()).chain(["nearest"]),
+                        ),
                     ),
                 }
             }
@@ -445,7 +560,11 @@ impl Loader {
                 }
             }
         };
-        let carrier_fuel = cf.fuel.as_ref().map(|f| self.fuel(f, rel, &mut |l, z| zone_ref(l, z))).unwrap_or_default();
+        let carrier_fuel = cf
+            .fuel
+            .as_ref()
+            .map(|f| self.fuel(f, rel, &mut |l, z| zone_ref(l, z)))
+            .unwrap_or_default();
 
         // Services, sorted by id.
         let mut defs: Vec<&ServiceDef> = cf.services.iter().collect();
@@ -455,10 +574,20 @@ impl Loader {
         for sd in defs {
             let pos = Pos::at(rel, sd.id.line, sd.id.column);
             if !valid_id(&sd.id.value) {
-                self.diags.error("invalid-id", &pos, format!("service id `{}` is not a valid id", sd.id.value), None);
+                self.diags.error(
+                    "invalid-id",
+                    &pos,
+                    format!("service id `{}` is not a valid id", sd.id.value),
+                    None,
+                );
             }
             if ids.contains(&sd.id.value.as_str()) {
-                self.diags.error("duplicate-id", &pos, format!("service `{}` is defined twice", sd.id.value), None);
+                self.diags.error(
+                    "duplicate-id",
+                    &pos,
+                    format!("service `{}` is defined twice", sd.id.value),
+                    None,
+                );
                 continue;
             }
             ids.push(&sd.id.value);
@@ -471,7 +600,12 @@ impl Loader {
             }
         }
         if cf.services.is_empty() {
-            self.diags.error("no-services", &Pos::file(rel), format!("carrier `{}` has no services", cf.carrier.value), None);
+            self.diags.error(
+                "no-services",
+                &Pos::file(rel),
+                format!("carrier `{}` has no services", cf.carrier.value),
+                None,
+            );
         }
 
         // Surcharges.
@@ -482,12 +616,17 @@ impl Loader {
                 Some(list) => list
                     .iter()
                     .filter_map(|s| {
-                        let found = services.get(first..).and_then(|v| v.iter().position(|x| x.id == s.value));
+                        let found = services
+                            .get(first..)
+                            .and_then(|v| v.iter().position(|x| x.id == s.value));
                         if found.is_none() {
                             self.diags.error(
                                 "unknown-service",
                                 &Pos::at(rel, s.line, s.column),
-                                format!("carrier `{}` has no service `{}`", cf.carrier.value, s.value),
+                                format!(
+                                    "carrier `{}` has no service `{}`",
+                                    cf.carrier.value, s.value
+                                ),
                                 did_you_mean(&s.value, ids.iter().copied()),
                             );
                         }
@@ -495,12 +634,17 @@ impl Loader {
                     })
                     .collect(),
             };
-            let Some(s) = self.surcharge(sc, rel, ci, &mut |l, z| zone_ref(l, z)) else { continue };
+            let Some(s) = self.surcharge(sc, rel, ci, &mut |l, z| zone_ref(l, z)) else {
+                continue;
+            };
             if s.per != Per::Consignment && matches!(s.amount, Amount::PctOfBase(_)) {
                 self.diags.error(
                     "pct-needs-consignment",
                     &pos,
-                    format!("surcharge `{}`: pct_of_base is a share of the whole base charge", sc.id.value),
+                    format!(
+                        "surcharge `{}`: pct_of_base is a share of the whole base charge",
+                        sc.id.value
+                    ),
                     Some("use `per: consignment` with pct_of_base".into()),
                 );
             }
@@ -518,7 +662,13 @@ impl Loader {
             .map(|w| zones.zone_of(w.postcode, None, Some((w.lat, w.lon))))
             .collect::<Vec<_>>();
         let _ = postcodes;
-        Some(Carrier { id: cf.carrier.value.clone(), name: cf.name.clone(), enabled: cf.enabled, zones, origin_zone })
+        Some(Carrier {
+            id: cf.carrier.value.clone(),
+            name: cf.name.clone(),
+            enabled: cf.enabled,
+            zones,
+            origin_zone,
+        })
     }
 
     fn zones(&mut self, cf: &CarrierFile, rel: &str) -> Option<ZoneMap> {
@@ -533,15 +683,17 @@ impl Loader {
             }
         };
         let mut by_postcode = vec![NONE_U16; POSTCODES];
-        let mut by_suburb: HashMap<u16, Vec<(Box<str>, u16)>> = HashMap::new();
+        let mut by_suburb: FxHashMap<u16, Vec<(Box<str>, u16)>> = FxHashMap::default();
         if let Some(file) = &cf.zones.file {
             let path = self.resolve(rel, file)?;
             let text = self.read(&path)?;
             let zrel = self.rel(&path);
             let mut ranges: Vec<(u16, u16, u16, u64)> = Vec::new();
             let mut singles: BTreeMap<u16, (u16, u64)> = BTreeMap::new();
-            let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-            let headers = rdr.headers().map(|h| h.clone()).unwrap_or_default();
+            let mut rdr = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes());
+            let headers = rdr.headers().cloned().unwrap_or_default();
             let col = |n: &str| headers.iter().position(|h| h == n);
             let (Some(zc), Some(pc)) = (col("zone"), col("postcodes")) else {
                 self.diags.error(
@@ -568,7 +720,12 @@ impl Loader {
                     Ok(r) => r,
                     Err(e) => {
                         let line = e.position().map_or(0, |p| p.line());
-                        self.diags.error("csv-syntax", &Pos::at(&zrel, line, 0), e.to_string(), None);
+                        self.diags.error(
+                            "csv-syntax",
+                            &Pos::at(&zrel, line, 0),
+                            e.to_string(),
+                            None,
+                        );
                         continue;
                     }
                 };
@@ -577,7 +734,12 @@ impl Loader {
                 let spec = rec.get(pc).unwrap_or("");
                 let suburb = sc.and_then(|c| rec.get(c)).unwrap_or("");
                 if zone.is_empty() {
-                    self.diags.error("csv-invalid-cell", &Pos::at(&zrel, line, zc as u64 + 1), "empty zone", None);
+                    self.diags.error(
+                        "csv-invalid-cell",
+                        &Pos::at(&zrel, line, zc as u64 + 1),
+                        "empty zone",
+                        None,
+                    );
                     continue;
                 }
                 let Some((lo, hi)) = parse_postcode_range(spec) else {
@@ -652,8 +814,12 @@ impl Loader {
         }
         let mut polys = Vec::new();
         for pd in &cf.zones.polygons {
-            let Some(path) = self.resolve(rel, &pd.file) else { continue };
-            let Some(mp) = self.geojson(&path) else { continue };
+            let Some(path) = self.resolve(rel, &pd.file) else {
+                continue;
+            };
+            let Some(mp) = self.geojson(&path) else {
+                continue;
+            };
             polys.push((mp, intern(&pd.zone.value)));
         }
         if cf.zones.file.is_none() && cf.zones.polygons.is_empty() {
@@ -664,7 +830,12 @@ impl Loader {
                 Some("give `zones.file` (a postcode table) or `zones.polygons`".into()),
             );
         }
-        Some(ZoneMap { names, by_postcode, by_suburb, polygons: PolygonIndex::new(polys) })
+        Some(ZoneMap {
+            names,
+            by_postcode,
+            by_suburb,
+            polygons: PolygonIndex::new(polys),
+        })
     }
 
     fn geojson(&mut self, path: &Path) -> Option<MultiPolygon<f64>> {
@@ -688,7 +859,9 @@ impl Loader {
         let geoms: Vec<geojson::Geometry> = match gj {
             geojson::GeoJson::Geometry(g) => vec![g],
             geojson::GeoJson::Feature(f) => f.geometry.into_iter().collect(),
-            geojson::GeoJson::FeatureCollection(fc) => fc.features.into_iter().filter_map(|f| f.geometry).collect(),
+            geojson::GeoJson::FeatureCollection(fc) => {
+                fc.features.into_iter().filter_map(|f| f.geometry).collect()
+            }
         };
         let mut polygons = Vec::new();
         for g in geoms {
@@ -703,13 +876,22 @@ impl Loader {
             for rings in rings_list {
                 let mut ls = Vec::new();
                 for ring in rings {
-                    let pts: Vec<(f64, f64)> =
-                        ring.iter().map(|p| (p.as_slice().first().copied().unwrap_or(f64::NAN), p.as_slice().get(1).copied().unwrap_or(f64::NAN))).collect();
+                    let pts: Vec<(f64, f64)> = ring
+                        .iter()
+                        .map(|p| {
+                            (
+                                p.as_slice().first().copied().unwrap_or(f64::NAN),
+                                p.as_slice().get(1).copied().unwrap_or(f64::NAN),
+                            )
+                        })
+                        .collect();
                     if pts.len() < 4 || pts.first() != pts.last() {
                         bad(self, "a polygon ring needs at least 4 positions and must end where it starts".into());
                         return None;
                     }
-                    if pts.iter().any(|&(x, y)| !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y)) {
+                    if pts.iter().any(|&(x, y)| {
+                        !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y)
+                    }) {
                         bad(self, "a position is not a valid longitude/latitude".into());
                         return None;
                     }
@@ -742,12 +924,20 @@ impl Loader {
                 self.diags.error(
                     "fuel-order",
                     &Pos::at(rel, p.line, p.column),
-                    format!("fuel series entry {} is not after the one before it", p.value.from.0),
+                    format!(
+                        "fuel series entry {} is not after the one before it",
+                        p.value.from.0
+                    ),
                     Some("list fuel entries oldest first, one per date".into()),
                 );
             }
             if p.value.pct.0 < 0 {
-                self.diags.error("invalid-value", &Pos::at(rel, p.line, p.column), "negative fuel percentage", None);
+                self.diags.error(
+                    "invalid-value",
+                    &Pos::at(rel, p.line, p.column),
+                    "negative fuel percentage",
+                    None,
+                );
             }
             out.push((p.value.from.0, Bp(p.value.pct.0)));
         }
@@ -755,7 +945,12 @@ impl Loader {
         Series(out)
     }
 
-    fn fuel(&mut self, f: &FuelDef, rel: &str, zone_ref: &mut dyn FnMut(&mut Loader, &Sp<String>) -> Option<u16>) -> Fuel {
+    fn fuel(
+        &mut self,
+        f: &FuelDef,
+        rel: &str,
+        zone_ref: &mut dyn FnMut(&mut Loader, &Sp<String>) -> Option<u16>,
+    ) -> Fuel {
         let series = self.series(&f.series, rel);
         let mut by_zone = Vec::new();
         for bz in &f.by_zone {
@@ -765,7 +960,14 @@ impl Loader {
         Fuel { series, by_zone }
     }
 
-    fn service(&mut self, sd: &ServiceDef, rel: &str, ci: u16, zones: &ZoneMap, fuel: Fuel) -> Option<Service> {
+    fn service(
+        &mut self,
+        sd: &ServiceDef,
+        rel: &str,
+        ci: u16,
+        zones: &ZoneMap,
+        fuel: Fuel,
+    ) -> Option<Service> {
         let pos = Pos::at(rel, sd.id.line, sd.id.column);
         let l = &sd.limits;
         let pos_u32 = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
@@ -775,10 +977,10 @@ impl Loader {
             max_volume_mm3: to_i64(l.max_volume_m3).and_then(|v| u64::try_from(v).ok()),
             max_consignment_g: to_i64(l.max_consignment_kg).and_then(|v| u64::try_from(v).ok()),
             max_items: l.max_items,
-            address_types: l
-                .address_types
-                .as_ref()
-                .map_or_else(|| vec![AddressType::Street], |v| v.iter().map(|&a| a.into()).collect()),
+            address_types: l.address_types.as_ref().map_or_else(
+                || vec![AddressType::Street],
+                |v| v.iter().map(|&a| a.into()).collect(),
+            ),
             dangerous_goods: l.dangerous_goods,
         };
         let rate_kind = match sd.rates.kind {
@@ -801,17 +1003,35 @@ impl Loader {
         if let (Some(f), Some(t)) = (sd.effective_from, sd.effective_to)
             && f.0 > t.0
         {
-            self.diags.error("invalid-value", &pos, "effective_from is after effective_to", None);
+            self.diags.error(
+                "invalid-value",
+                &pos,
+                "effective_from is after effective_to",
+                None,
+            );
         }
         let cubic = sd.cubic.as_ref().map(|c| {
             if c.factor.value == 0 {
-                self.diags.error("invalid-value", &Pos::at(rel, c.factor.line, c.factor.column), "cubic factor must be positive", None);
+                self.diags.error(
+                    "invalid-value",
+                    &Pos::at(rel, c.factor.line, c.factor.column),
+                    "cubic factor must be positive",
+                    None,
+                );
             }
-            Cubic { factor: c.factor.value, above_g: c.above_kg.and_then(|k| u32::try_from(k.0).ok()) }
+            Cubic {
+                factor: c.factor.value,
+                above_g: c.above_kg.and_then(|k| u32::try_from(k.0).ok()),
+            }
         });
         let round_up_g = match &sd.round_up_kg {
             Some(r) if r.value.0 <= 0 => {
-                self.diags.error("invalid-value", &Pos::at(rel, r.line, r.column), "round_up_kg must be positive", None);
+                self.diags.error(
+                    "invalid-value",
+                    &Pos::at(rel, r.line, r.column),
+                    "round_up_kg must be positive",
+                    None,
+                );
                 0
             }
             Some(r) => u32::try_from(r.value.0).unwrap_or(0),
@@ -824,7 +1044,12 @@ impl Loader {
             }
         }
         if sd.rates.tables.is_empty() {
-            self.diags.error("no-rates", &pos, format!("service `{}` has no rate table", sd.id.value), None);
+            self.diags.error(
+                "no-rates",
+                &pos,
+                format!("service `{}` has no rate table", sd.id.value),
+                None,
+            );
         }
         tables.sort_by_key(|t| t.from);
         for w in tables.windows(2) {
@@ -858,15 +1083,32 @@ impl Loader {
         })
     }
 
-    fn rate_table(&mut self, t: &TableDef, rel: &str, kind: RateKind, zones: &ZoneMap) -> Option<RateTable> {
+    fn rate_table(
+        &mut self,
+        t: &TableDef,
+        rel: &str,
+        kind: RateKind,
+        zones: &ZoneMap,
+    ) -> Option<RateTable> {
         let path = self.resolve(rel, &t.file)?;
         let text = self.read(&path)?;
         let trel = self.rel(&path);
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-        let headers = rdr.headers().map(|h| h.clone()).unwrap_or_default();
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers = rdr.headers().cloned().unwrap_or_default();
         let col = |n: &str| headers.iter().position(|h| h == n);
         let mut required = vec!["from", "to", "eta_days", "min_kg", "max_kg", "basic"];
-        let mut allowed = vec!["from", "to", "eta_days", "min_kg", "max_kg", "basic", "per_kg", "min_charge"];
+        let mut allowed = vec![
+            "from",
+            "to",
+            "eta_days",
+            "min_kg",
+            "max_kg",
+            "basic",
+            "per_kg",
+            "min_charge",
+        ];
         match kind {
             RateKind::SizeTiers => {
                 required.push("max_litres");
@@ -878,13 +1120,20 @@ impl Loader {
             }
             RateKind::WeightBands => {}
         }
-        let missing: Vec<&str> = required.iter().copied().filter(|c| col(c).is_none()).collect();
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|c| col(c).is_none())
+            .collect();
         if !missing.is_empty() {
             self.diags.error(
                 "csv-missing-column",
                 &Pos::at(&trel, 1, 0),
                 format!("rate table lacks column(s) {}", missing.join(", ")),
-                Some(format!("a {kind:?} table has columns {}", allowed.join(", "))),
+                Some(format!(
+                    "a {kind:?} table has columns {}",
+                    allowed.join(", ")
+                )),
             );
             return None;
         }
@@ -899,7 +1148,7 @@ impl Loader {
             }
         }
         // (from, to) → (eta, line, rows)
-        let mut lanes: BTreeMap<(u16, u16), (u8, u64, Vec<(Band, u64)>)> = BTreeMap::new();
+        let mut lanes: BTreeMap<(u16, u16), LaneRows> = BTreeMap::new();
         let wildcard = NONE_U16;
         let mut ok = true;
         for rec in rdr.records() {
@@ -907,7 +1156,8 @@ impl Loader {
                 Ok(r) => r,
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    self.diags.error("csv-syntax", &Pos::at(&trel, line, 0), e.to_string(), None);
+                    self.diags
+                        .error("csv-syntax", &Pos::at(&trel, line, 0), e.to_string(), None);
                     ok = false;
                     continue;
                 }
@@ -927,8 +1177,12 @@ impl Loader {
                             "unknown-zone",
                             &Pos::at(&trel, line, i as u64 + 1),
                             format!("unknown zone `{v}`"),
-                            did_you_mean(v, zones.names.iter().map(String::as_str))
-                                .or_else(|| Some("zones come from the carrier's zone table and polygons, or `*`".into())),
+                            did_you_mean(v, zones.names.iter().map(String::as_str)).or_else(|| {
+                                Some(
+                                    "zones come from the carrier's zone table and polygons, or `*`"
+                                        .into(),
+                                )
+                            }),
                         );
                         None
                     }
@@ -944,7 +1198,12 @@ impl Loader {
                 match parse_decimal(v, scale, false) {
                     Ok(n) if n >= 0 => Some(n),
                     Ok(_) => {
-                        l.diags.error("csv-invalid-cell", &Pos::at(&trel, line, i as u64 + 1), format!("{name}: `{v}` is negative"), None);
+                        l.diags.error(
+                            "csv-invalid-cell",
+                            &Pos::at(&trel, line, i as u64 + 1),
+                            format!("{name}: `{v}` is negative"),
+                            None,
+                        );
                         cell_err = true;
                         None
                     }
@@ -966,14 +1225,27 @@ impl Loader {
             let basic = num(self, "basic", 2, true);
             let per_kg = num(self, "per_kg", 2, false).unwrap_or(0);
             let min_charge = num(self, "min_charge", 2, false).unwrap_or(0);
-            let max_mm3 = if kind == RateKind::SizeTiers { num(self, "max_litres", 6, true) } else { Some(i64::MAX) };
+            let max_mm3 = if kind == RateKind::SizeTiers {
+                num(self, "max_litres", 6, true)
+            } else {
+                Some(i64::MAX)
+            };
             let (min_m, max_m) = if kind == RateKind::DistanceBands {
                 (num(self, "min_km", 3, true), num(self, "max_km", 3, true))
             } else {
                 (Some(0), Some(i64::MAX))
             };
-            let (Some(from), Some(to), Some(eta), Some(min_g), Some(max_g), Some(basic), Some(max_mm3), Some(min_m), Some(max_m)) =
-                (from, to, eta, min_g, max_g, basic, max_mm3, min_m, max_m)
+            let (
+                Some(from),
+                Some(to),
+                Some(eta),
+                Some(min_g),
+                Some(max_g),
+                Some(basic),
+                Some(max_mm3),
+                Some(min_m),
+                Some(max_m),
+            ) = (from, to, eta, min_g, max_g, basic, max_mm3, min_m, max_m)
             else {
                 ok = false;
                 continue;
@@ -1001,7 +1273,12 @@ impl Loader {
                 continue;
             }
             let Ok(eta) = u8::try_from(eta) else {
-                self.diags.error("csv-invalid-cell", &Pos::at(&trel, line, 0), "eta_days is too large", None);
+                self.diags.error(
+                    "csv-invalid-cell",
+                    &Pos::at(&trel, line, 0),
+                    "eta_days is too large",
+                    None,
+                );
                 ok = false;
                 continue;
             };
@@ -1020,7 +1297,10 @@ impl Loader {
                 self.diags.error(
                     "lane-eta-mismatch",
                     &Pos::at(&trel, line, 0),
-                    format!("eta_days {eta} differs from {} given for this lane at line {}", entry.0, entry.1),
+                    format!(
+                        "eta_days {eta} differs from {} given for this lane at line {}",
+                        entry.0, entry.1
+                    ),
                     Some("every row of a lane has the same eta_days".into()),
                 );
             }
@@ -1033,13 +1313,22 @@ impl Loader {
         for rows in lanes.values() {
             match kind {
                 RateKind::SizeTiers => {}
-                RateKind::WeightBands => self.check_bands(&trel, rows.2.iter().collect(), |b| (b.min_g, b.max_g), "kg", 1000.0),
+                RateKind::WeightBands => self.check_bands(
+                    &trel,
+                    rows.2.iter().collect(),
+                    |b| (b.min_g, b.max_g),
+                    "kg",
+                    1000.0,
+                ),
                 RateKind::DistanceBands => {
                     let mut by_dist: BTreeMap<(u64, u64), Vec<&(Band, u64)>> = BTreeMap::new();
                     for r in &rows.2 {
                         by_dist.entry((r.0.min_m, r.0.max_m)).or_default().push(r);
                     }
-                    let firsts: Vec<&(Band, u64)> = by_dist.values().filter_map(|v| v.first().copied()).collect();
+                    let firsts: Vec<&(Band, u64)> = by_dist
+                        .values()
+                        .filter_map(|v| v.first().copied())
+                        .collect();
                     self.check_bands(&trel, firsts, |b| (b.min_m, b.max_m), "km", 1000.0);
                     for v in by_dist.into_values() {
                         self.check_bands(&trel, v, |b| (b.min_g, b.max_g), "kg", 1000.0);
@@ -1053,7 +1342,10 @@ impl Loader {
         let mut index: HashMap<(u16, u16), u32> = HashMap::new();
         for (key, (eta, _, rows)) in lanes {
             index.insert(key, lane_vec.len() as u32);
-            lane_vec.push(Lane { eta_days: eta, bands: rows.into_iter().map(|r| r.0).collect() });
+            lane_vec.push(Lane {
+                eta_days: eta,
+                bands: rows.into_iter().map(|r| r.0).collect(),
+            });
         }
         let mut matrix = vec![NONE_U32; nz * nz];
         for o in 0..nz as u16 {
@@ -1061,16 +1353,31 @@ impl Loader {
                 let hit = [(o, d), (o, wildcard), (wildcard, d), (wildcard, wildcard)]
                     .iter()
                     .find_map(|k| index.get(k).copied());
-                if let (Some(h), Some(slot)) = (hit, matrix.get_mut(usize::from(o) * nz + usize::from(d))) {
+                if let (Some(h), Some(slot)) =
+                    (hit, matrix.get_mut(usize::from(o) * nz + usize::from(d)))
+                {
                     *slot = h;
                 }
             }
         }
-        Some(RateTable { from: t.from.map(|d| d.0), to: t.to.map(|d| d.0), zones: nz, matrix, lanes: lane_vec })
+        Some(RateTable {
+            from: t.from.map(|d| d.0),
+            to: t.to.map(|d| d.0),
+            zones: nz,
+            matrix,
+            lanes: lane_vec,
+        })
     }
 
     /// Bands sorted by lower bound must start at 0 and touch.
-    fn check_bands(&mut self, file: &str, mut rows: Vec<&(Band, u64)>, key: impl Fn(&Band) -> (u64, u64), unit: &str, div: f64) {
+    fn check_bands(
+        &mut self,
+        file: &str,
+        mut rows: Vec<&(Band, u64)>,
+        key: impl Fn(&Band) -> (u64, u64),
+        unit: &str,
+        div: f64,
+    ) {
         rows.sort_by_key(|r| key(&r.0));
         let fmt = |v: u64| format!("{} {unit}", v as f64 / div);
         let mut prev: Option<(u64, u64)> = None;
@@ -1087,13 +1394,22 @@ impl Loader {
                 Some((_, phi)) if lo > phi => self.diags.error(
                     "band-gap",
                     &pos,
-                    format!("gap between {} and {}: no price for weights or distances in between", fmt(phi), fmt(lo)),
+                    format!(
+                        "gap between {} and {}: no price for weights or distances in between",
+                        fmt(phi),
+                        fmt(lo)
+                    ),
                     Some("each band's lower bound is the previous band's upper bound".into()),
                 ),
                 Some((_, phi)) if lo < phi => self.diags.error(
                     "band-overlap",
                     &pos,
-                    format!("band {}–{} overlaps the band ending at {}", fmt(lo), fmt(hi), fmt(phi)),
+                    format!(
+                        "band {}–{} overlaps the band ending at {}",
+                        fmt(lo),
+                        fmt(hi),
+                        fmt(phi)
+                    ),
                     Some("each band's lower bound is the previous band's upper bound".into()),
                 ),
                 _ => {}
@@ -1111,14 +1427,23 @@ impl Loader {
     ) -> Option<Surcharge> {
         let pos = Pos::at(rel, sc.id.line, sc.id.column);
         if !valid_id(&sc.id.value) {
-            self.diags.error("invalid-id", &pos, format!("surcharge id `{}` is not a valid id", sc.id.value), None);
+            self.diags.error(
+                "invalid-id",
+                &pos,
+                format!("surcharge id `{}` is not a valid id", sc.id.value),
+                None,
+            );
         }
         let a = &sc.amount;
         let amounts: Vec<Amount> = [
             a.fixed.map(|d| Amount::Fixed(Cents(d.0))),
             a.pct_of_base.map(|d| Amount::PctOfBase(Bp(d.0))),
             a.per_kg.map(|d| Amount::PerKg(Cents(d.0))),
-            a.per_value.as_ref().map(|p| Amount::PerValue { free: Cents(p.free.0), step: Cents(p.step.0), amount: Cents(p.amount.0) }),
+            a.per_value.as_ref().map(|p| Amount::PerValue {
+                free: Cents(p.free.0),
+                step: Cents(p.step.0),
+                amount: Cents(p.amount.0),
+            }),
         ]
         .into_iter()
         .flatten()
@@ -1129,7 +1454,11 @@ impl Loader {
                 self.diags.error(
                     "amount-count",
                     &pos,
-                    format!("surcharge `{}` needs exactly one amount, found {}", sc.id.value, amounts.len()),
+                    format!(
+                        "surcharge `{}` needs exactly one amount, found {}",
+                        sc.id.value,
+                        amounts.len()
+                    ),
                     Some("give one of fixed, pct_of_base, per_kg, per_value".into()),
                 );
                 return None;
@@ -1138,7 +1467,12 @@ impl Loader {
         if let Amount::PerValue { step, .. } = amount
             && step.0 <= 0
         {
-            self.diags.error("invalid-value", &pos, "per_value.step must be positive", None);
+            self.diags.error(
+                "invalid-value",
+                &pos,
+                "per_value.step must be positive",
+                None,
+            );
         }
         let per = match sc.per {
             PerDef::Item => Per::Item,
@@ -1156,13 +1490,24 @@ impl Loader {
                 self.diags.error(
                     "empty-condition",
                     &pos,
-                    format!("surcharge `{}`: a when_any entry has no condition (it would always match)", sc.id.value),
+                    format!(
+                        "surcharge `{}`: a when_any entry has no condition (it would always match)",
+                        sc.id.value
+                    ),
                     None,
                 );
             }
             any.push(set);
         }
-        Some(Surcharge { id: sc.id.value.clone(), carrier: ci, per, amount, fuel_bearing: sc.fuel, all, any })
+        Some(Surcharge {
+            id: sc.id.value.clone(),
+            carrier: ci,
+            per,
+            amount,
+            fuel_bearing: sc.fuel,
+            all,
+            any,
+        })
     }
 
     fn conds(
@@ -1174,11 +1519,27 @@ impl Loader {
     ) -> Option<Vec<Cond>> {
         let mut out = Vec::new();
         fn generic<const S: u32>(r: &Sp<RangeDef<Dec<S>>>) -> Range {
-            Range { over: r.value.over.map(|d| d.0), at_least: r.value.at_least.map(|d| d.0), under: r.value.under.map(|d| d.0), up_to: r.value.up_to.map(|d| d.0) }
+            Range {
+                over: r.value.over.map(|d| d.0),
+                at_least: r.value.at_least.map(|d| d.0),
+                under: r.value.under.map(|d| d.0),
+                up_to: r.value.up_to.map(|d| d.0),
+            }
         }
-        let push_range = |l: &mut Loader, out: &mut Vec<Cond>, name: &str, line: u64, column: u64, r: Range, cond: Cond| {
+        let push_range = |l: &mut Loader,
+                          out: &mut Vec<Cond>,
+                          name: &str,
+                          line: u64,
+                          column: u64,
+                          r: Range,
+                          cond: Cond| {
             if r == Range::default() {
-                l.diags.error("empty-condition", &Pos::at(rel, line, column), format!("surcharge `{id}`: `{name}` gives no bound"), Some("use over, at_least, under or up_to".into()));
+                l.diags.error(
+                    "empty-condition",
+                    &Pos::at(rel, line, column),
+                    format!("surcharge `{id}`: `{name}` gives no bound"),
+                    Some("use over, at_least, under or up_to".into()),
+                );
             } else if r.is_empty() {
                 l.diags.error(
                     "contradictory-condition",
@@ -1189,15 +1550,25 @@ impl Loader {
             }
             out.push(cond);
         };
-        let items: [(&str, &Option<Sp<RangeDef<Dec<3>>>>, ItemMeasure); 2] =
-            [("weight_kg", &c.weight_kg, ItemMeasure::WeightG), ("cubic_kg", &c.cubic_kg, ItemMeasure::CubicG)];
+        let items: [(&str, &Option<SpRange<3>>, ItemMeasure); 2] = [
+            ("weight_kg", &c.weight_kg, ItemMeasure::WeightG),
+            ("cubic_kg", &c.cubic_kg, ItemMeasure::CubicG),
+        ];
         for (name, r, m) in items {
             if let Some(r) = r {
                 let rg = generic(r);
-                push_range(self, &mut out, name, r.line, r.column, rg, Cond::Item(m, rg));
+                push_range(
+                    self,
+                    &mut out,
+                    name,
+                    r.line,
+                    r.column,
+                    rg,
+                    Cond::Item(m, rg),
+                );
             }
         }
-        let lens: [(&str, &Option<Sp<RangeDef<Dec<1>>>>, ItemMeasure); 4] = [
+        let lens: [(&str, &Option<SpRange<1>>, ItemMeasure); 4] = [
             ("longest_cm", &c.longest_cm, ItemMeasure::LongestMm),
             ("middle_cm", &c.middle_cm, ItemMeasure::MiddleMm),
             ("shortest_cm", &c.shortest_cm, ItemMeasure::ShortestMm),
@@ -1206,12 +1577,28 @@ impl Loader {
         for (name, r, m) in lens {
             if let Some(r) = r {
                 let rg = generic(r);
-                push_range(self, &mut out, name, r.line, r.column, rg, Cond::Item(m, rg));
+                push_range(
+                    self,
+                    &mut out,
+                    name,
+                    r.line,
+                    r.column,
+                    rg,
+                    Cond::Item(m, rg),
+                );
             }
         }
         if let Some(r) = &c.volume_m3 {
             let rg = generic(r);
-            push_range(self, &mut out, "volume_m3", r.line, r.column, rg, Cond::Item(ItemMeasure::VolumeMm3, rg));
+            push_range(
+                self,
+                &mut out,
+                "volume_m3",
+                r.line,
+                r.column,
+                rg,
+                Cond::Item(ItemMeasure::VolumeMm3, rg),
+            );
         }
         if let Some(b) = &c.exceeds_cm {
             let mut sides = [b[0].0, b[1].0, b[2].0].map(|v| u32::try_from(v).unwrap_or(u32::MAX));
@@ -1220,15 +1607,39 @@ impl Loader {
         }
         if let Some(r) = &c.consignment_kg {
             let rg = generic(r);
-            push_range(self, &mut out, "consignment_kg", r.line, r.column, rg, Cond::ConsignmentG(rg));
+            push_range(
+                self,
+                &mut out,
+                "consignment_kg",
+                r.line,
+                r.column,
+                rg,
+                Cond::ConsignmentG(rg),
+            );
         }
         if let Some(r) = &c.items {
             let rg = generic(r);
-            push_range(self, &mut out, "items", r.line, r.column, rg, Cond::Items(rg));
+            push_range(
+                self,
+                &mut out,
+                "items",
+                r.line,
+                r.column,
+                rg,
+                Cond::Items(rg),
+            );
         }
         if let Some(r) = &c.declared_value {
             let rg = generic(r);
-            push_range(self, &mut out, "declared_value", r.line, r.column, rg, Cond::DeclaredCents(rg));
+            push_range(
+                self,
+                &mut out,
+                "declared_value",
+                r.line,
+                r.column,
+                rg,
+                Cond::DeclaredCents(rg),
+            );
         }
         if let Some(v) = &c.address_types {
             out.push(Cond::AddressTypes(v.iter().map(|&a| a.into()).collect()));
@@ -1268,11 +1679,21 @@ impl Loader {
             let path = self.resolve(rel, f)?;
             let text = self.read(&path)?;
             let drel = self.rel(&path);
-            let mut map: HashMap<u16, Vec<Box<str>>> = HashMap::new();
-            let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-            let headers = rdr.headers().map(|h| h.clone()).unwrap_or_default();
-            let (Some(pc), sc) = (headers.iter().position(|h| h == "postcode"), headers.iter().position(|h| h == "suburb")) else {
-                self.diags.error("csv-missing-column", &Pos::at(&drel, 1, 0), "a destinations list needs a postcode column (and optionally suburb)", None);
+            let mut map: FxHashMap<u16, Vec<Box<str>>> = FxHashMap::default();
+            let mut rdr = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes());
+            let headers = rdr.headers().cloned().unwrap_or_default();
+            let (Some(pc), sc) = (
+                headers.iter().position(|h| h == "postcode"),
+                headers.iter().position(|h| h == "suburb"),
+            ) else {
+                self.diags.error(
+                    "csv-missing-column",
+                    &Pos::at(&drel, 1, 0),
+                    "a destinations list needs a postcode column (and optionally suburb)",
+                    None,
+                );
                 return None;
             };
             for rec in rdr.records() {
@@ -1280,7 +1701,12 @@ impl Loader {
                     Ok(r) => r,
                     Err(e) => {
                         let line = e.position().map_or(0, |p| p.line());
-                        self.diags.error("csv-syntax", &Pos::at(&drel, line, 0), e.to_string(), None);
+                        self.diags.error(
+                            "csv-syntax",
+                            &Pos::at(&drel, line, 0),
+                            e.to_string(),
+                            None,
+                        );
                         continue;
                     }
                 };
@@ -1325,8 +1751,13 @@ fn strip_location(msg: &str) -> &str {
 
 /// The field names a serde "unknown field `x`, expected one of a, b" message offers.
 fn expected_names(msg: &str) -> Vec<String> {
-    let Some((_, rest)) = msg.split_once("expected one of ") else { return Vec::new() };
-    rest.split(", ").map(|s| s.trim_matches(|c| c == '`' || c == ' ').to_string()).filter(|s| !s.is_empty()).collect()
+    let Some((_, rest)) = msg.split_once("expected one of ") else {
+        return Vec::new();
+    };
+    rest.split(", ")
+        .map(|s| s.trim_matches(|c| c == '`' || c == ' ').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn classify_yaml_error(msg: &str) -> (&'static str, Option<String>) {
@@ -1334,16 +1765,39 @@ fn classify_yaml_error(msg: &str) -> (&'static str, Option<String>) {
     let first_tick = || msg.split('`').nth(1).unwrap_or("").to_string();
     if lower.contains("unknown field") || lower.contains("unknown variant") {
         let names = expected_names(msg);
-        let hint = did_you_mean(&first_tick(), names.iter().map(String::as_str))
-            .or_else(|| (!names.is_empty()).then(|| format!("expected one of {}", names.join(", "))));
-        (if lower.contains("unknown field") { "unknown-field" } else { "invalid-value" }, hint)
+        let hint = did_you_mean(&first_tick(), names.iter().map(String::as_str)).or_else(|| {
+            (!names.is_empty()).then(|| format!("expected one of {}", names.join(", ")))
+        });
+        (
+            if lower.contains("unknown field") {
+                "unknown-field"
+            } else {
+                "invalid-value"
+            },
+            hint,
+        )
     } else if lower.contains("missing field") {
         ("missing-field", None)
     } else if lower.contains("duplicate") {
-        ("duplicate-key", Some("each key may appear once in a mapping".into()))
-    } else if lower.contains("budget") || lower.contains("alias") || lower.contains("recursion") || lower.contains("depth") || lower.contains("nesting") {
-        ("yaml-too-complex", Some("the file nests too deeply or expands too many aliases".into()))
-    } else if lower.contains("invalid type") || lower.contains("invalid value") || lower.contains("decimal") || lower.contains("date") {
+        (
+            "duplicate-key",
+            Some("each key may appear once in a mapping".into()),
+        )
+    } else if lower.contains("budget")
+        || lower.contains("alias")
+        || lower.contains("recursion")
+        || lower.contains("depth")
+        || lower.contains("nesting")
+    {
+        (
+            "yaml-too-complex",
+            Some("the file nests too deeply or expands too many aliases".into()),
+        )
+    } else if lower.contains("invalid type")
+        || lower.contains("invalid value")
+        || lower.contains("decimal")
+        || lower.contains("date")
+    {
         ("invalid-value", None)
     } else {
         ("yaml-syntax", None)

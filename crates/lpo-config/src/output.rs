@@ -8,15 +8,18 @@ use lpo_model::{Cents, Line, QuoteOption};
 use serde::Serialize;
 
 /// Header of the plan CSV, as the contract fixes it.
-pub const PLAN_HEADER: &str =
-    "order_id,status,from,carrier,service,zone,chargeable_kg,base,surcharges,fuel,gst,total,eta_days,reason\n";
+pub const PLAN_HEADER: &str = "order_id,status,from,carrier,service,zone,chargeable_kg,base,surcharges,fuel,gst,total,eta_days,reason\n";
 
 /// Header of the options CSV.
-pub const OPTIONS_HEADER: &str = "order_id,from,carrier,service,zone,chargeable_kg,eta_days,total_cents,score_cents\n";
+pub const OPTIONS_HEADER: &str =
+    "order_id,from,carrier,service,zone,chargeable_kg,eta_days,total_cents,score_cents\n";
 
 /// Appends `field` to `buf`, quoted when it holds a comma, quote or line break.
 pub fn push_field(buf: &mut String, field: &str) {
-    if field.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+    if field
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
         buf.push('"');
         buf.push_str(&field.replace('"', "\"\""));
         buf.push('"');
@@ -32,7 +35,13 @@ pub fn kg_str(g: u64) -> String {
 }
 
 /// Appends one `allocated` plan row.
-pub fn push_allocated(buf: &mut String, engine: &Engine, order_id: &str, o: &QuoteOption, reason: &str) {
+pub fn push_allocated(
+    buf: &mut String,
+    engine: &Engine,
+    order_id: &str,
+    o: &QuoteOption,
+    reason: &str,
+) {
     use std::fmt::Write as _;
     let (carrier, service) = engine.service_ids(o.service);
     push_field(buf, order_id);
@@ -47,7 +56,7 @@ pub fn push_allocated(buf: &mut String, engine: &Engine, order_id: &str, o: &Quo
         ",{},{},{},{},{},{},{},",
         kg_str(o.chargeable_g),
         o.base,
-        o.surcharges_total(),
+        o.surcharges,
         o.fuel,
         o.gst,
         o.total,
@@ -73,17 +82,34 @@ pub fn push_options(buf: &mut String, engine: &Engine, order_id: &str, options: 
     for o in options {
         let (carrier, service) = engine.service_ids(o.service);
         push_field(buf, order_id);
-        let _ = write!(buf, ",{},{carrier},{service},", engine.warehouse_id(o.warehouse));
+        let _ = write!(
+            buf,
+            ",{},{carrier},{service},",
+            engine.warehouse_id(o.warehouse)
+        );
         push_field(buf, engine.zone_name(o.service, o.zone));
-        let _ = writeln!(buf, ",{},{},{},{}", kg_str(o.chargeable_g), o.eta_days, o.total.0, o.score.0);
+        let _ = writeln!(
+            buf,
+            ",{},{},{},{}",
+            kg_str(o.chargeable_g),
+            o.eta_days,
+            o.total.0,
+            o.score.0
+        );
     }
 }
 
 /// Writes a file atomically: into a temporary file beside it, flushed to disk, then renamed over
 /// the target, so a crash or kill never leaves a half-written file.
 pub fn write_atomic(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
@@ -149,7 +175,12 @@ pub struct QuoteJson {
 
 /// Converts an engine quote to the contract's JSON shape.
 pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
-    let min_total = q.options.iter().map(|o| o.total).min().unwrap_or(Cents::ZERO);
+    let min_total = q
+        .options
+        .iter()
+        .map(|o| o.total)
+        .min()
+        .unwrap_or(Cents::ZERO);
     let min_eta = q.options.iter().map(|o| o.eta_days).min().unwrap_or(0);
     let options = q
         .options
@@ -163,8 +194,8 @@ pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
             if o.eta_days == min_eta {
                 tags.push("fastest");
             }
-            let lines = o
-                .lines()
+            let lines = q
+                .lines(o)
                 .map(|(l, c)| LineJson {
                     code: match l {
                         Line::Base => "base".to_string(),
@@ -212,7 +243,13 @@ pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
             from: engine.warehouse_id(o.warehouse).to_string(),
         }
     });
-    QuoteJson { config_version: engine.version.clone(), ship_date: q.date.to_string(), options, excluded, selected }
+    QuoteJson {
+        config_version: engine.version.clone(),
+        ship_date: q.date.to_string(),
+        options,
+        excluded,
+        selected,
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The quote request JSON (`lpo quote --input FILE`, HTTP `POST /v1/quote`).
 
-use lpo_model::{AddressType, Cents, Date, Order, Parcel, ServiceLevel, State, Strategy, parse_decimal};
+use lpo_model::{
+    AddressType, Cents, Date, Order, Parcel, ServiceLevel, State, Strategy, parse_decimal,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,7 +72,10 @@ pub struct FieldError {
 }
 
 fn err(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), message: message.into() }
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 /// `f64` → exact scaled integer through its shortest decimal text, rounded half away from zero.
@@ -78,7 +83,8 @@ fn scaled(v: f64, scale: u32, field: &str, max: i64) -> Result<u32, FieldError> 
     if !v.is_finite() {
         return Err(err(field, "must be a finite number"));
     }
-    let n = parse_decimal(&v.to_string(), scale, true).map_err(|e| err(field, format!("`{v}` {e}")))?;
+    let n =
+        parse_decimal(&v.to_string(), scale, true).map_err(|e| err(field, format!("`{v}` {e}")))?;
     if n <= 0 {
         return Err(err(field, format!("`{v}` must be greater than 0")));
     }
@@ -93,14 +99,25 @@ impl QuoteRequestJson {
     pub fn into_order(self) -> Result<(Order, Option<Strategy>, bool), FieldError> {
         let pc = self.to.postcode.trim();
         if pc.len() != 4 || !pc.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(err("to.postcode", format!("`{pc}` is not a 4-digit postcode")));
+            return Err(err(
+                "to.postcode",
+                format!("`{pc}` is not a 4-digit postcode"),
+            ));
         }
-        let postcode: u16 = pc.parse().map_err(|_| err("to.postcode", "not a postcode"))?;
+        let postcode: u16 = pc
+            .parse()
+            .map_err(|_| err("to.postcode", "not a postcode"))?;
         if self.parcels.is_empty() {
             return Err(err("parcels", "at least one parcel is needed"));
         }
         if self.parcels.len() > 1000 {
-            return Err(err("parcels", format!("{} parcels in one order; the limit is 1000", self.parcels.len())));
+            return Err(err(
+                "parcels",
+                format!(
+                    "{} parcels in one order; the limit is 1000",
+                    self.parcels.len()
+                ),
+            ));
         }
         let mut parcels = Vec::with_capacity(self.parcels.len());
         for (i, p) in self.parcels.iter().enumerate() {
@@ -112,41 +129,87 @@ impl QuoteRequestJson {
                 scaled(p.height_cm, 1, &f("height_cm"), 20_000)?,
             ));
         }
-        let mut order = Order { id: self.order_id.unwrap_or_default(), parcels, from: self.from, ..Order::default() };
+        let mut order = Order {
+            id: self.order_id.unwrap_or_default(),
+            parcels,
+            from: self.from,
+            ..Order::default()
+        };
         order.to.postcode = postcode;
-        order.to.suburb = self.to.suburb.map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty());
-        order.to.state = self.to.state.map(|s| s.parse::<State>().map_err(|m| err("to.state", m))).transpose()?;
+        order.to.suburb = self
+            .to
+            .suburb
+            .map(|s| s.trim().to_uppercase())
+            .filter(|s| !s.is_empty());
+        order.to.state = self
+            .to
+            .state
+            .map(|s| s.parse::<State>().map_err(|m| err("to.state", m)))
+            .transpose()?;
         order.to.address_type = self
             .to
             .address_type
-            .map(|s| s.parse::<AddressType>().map_err(|m| err("to.address_type", m)))
+            .map(|s| {
+                s.parse::<AddressType>()
+                    .map_err(|m| err("to.address_type", m))
+            })
             .transpose()?
             .unwrap_or_default();
         order.to.residential = self.to.residential.unwrap_or(true);
         order.to.point = match (self.to.lat, self.to.lon) {
             (None, None) => None,
-            (Some(a), Some(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => Some((a, b)),
-            _ => return Err(err("to.lat", "give both lat and lon, as a valid latitude and longitude")),
+            (Some(a), Some(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => {
+                Some((a, b))
+            }
+            _ => {
+                return Err(err(
+                    "to.lat",
+                    "give both lat and lon, as a valid latitude and longitude",
+                ));
+            }
         };
         order.service_level = self
             .service_level
-            .map(|s| s.parse::<ServiceLevel>().map_err(|m| err("service_level", m)))
+            .map(|s| {
+                s.parse::<ServiceLevel>()
+                    .map_err(|m| err("service_level", m))
+            })
             .transpose()?
             .unwrap_or_default();
-        order.ship_date =
-            self.ship_date.map(|s| s.parse::<Date>().map_err(|e| err("ship_date", e.to_string()))).transpose()?;
+        order.ship_date = self
+            .ship_date
+            .map(|s| {
+                s.parse::<Date>()
+                    .map_err(|e| err("ship_date", e.to_string()))
+            })
+            .transpose()?;
         order.declared_value = match self.declared_value {
             None => None,
             Some(v) if v.is_finite() && v >= 0.0 => Some(Cents(
-                parse_decimal(&v.to_string(), 2, true).map_err(|e| err("declared_value", e.to_string()))?,
+                parse_decimal(&v.to_string(), 2, true)
+                    .map_err(|e| err("declared_value", e.to_string()))?,
             )),
-            Some(v) => return Err(err("declared_value", format!("`{v}` must be a non-negative amount"))),
+            Some(v) => {
+                return Err(err(
+                    "declared_value",
+                    format!("`{v}` must be a non-negative amount"),
+                ));
+            }
         };
         order.dangerous_goods = self.dangerous_goods;
         order.signature = self.signature;
-        order.channel = self.channel;
-        order.skus = self.sku;
-        let strategy = self.strategy.map(|s| s.parse::<Strategy>().map_err(|m| err("strategy", m))).transpose()?;
+        order.channel = self.channel.map(Into::into);
+        if let Some(bad) = self.sku.iter().find(|s| s.contains('|')) {
+            return Err(err(
+                "sku",
+                format!("`{bad}` contains `|`, which separates SKUs"),
+            ));
+        }
+        order.skus = self.sku.join("|");
+        let strategy = self
+            .strategy
+            .map(|s| s.parse::<Strategy>().map_err(|m| err("strategy", m)))
+            .transpose()?;
         Ok((order, strategy, self.explain))
     }
 }
@@ -179,9 +242,13 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let e = parse(r#"{"to":{"postcode":"800"},"parcels":[{"weight_kg":1,"length_cm":1,"width_cm":1,"height_cm":1}]}"#);
+        let e = parse(
+            r#"{"to":{"postcode":"800"},"parcels":[{"weight_kg":1,"length_cm":1,"width_cm":1,"height_cm":1}]}"#,
+        );
         assert!(e.is_err_and(|e| e.starts_with("to.postcode")));
-        let e = parse(r#"{"to":{"postcode":"0800"},"parcels":[{"weight_kg":1,"length_cm":1,"width_cm":1,"height_cm":1},{"weight_kg":-1,"length_cm":1,"width_cm":1,"height_cm":1}]}"#);
+        let e = parse(
+            r#"{"to":{"postcode":"0800"},"parcels":[{"weight_kg":1,"length_cm":1,"width_cm":1,"height_cm":1},{"weight_kg":-1,"length_cm":1,"width_cm":1,"height_cm":1}]}"#,
+        );
         assert!(e.is_err_and(|e| e.starts_with("parcels[1].weight_kg")));
         let e = parse(r#"{"to":{"postcode":"0800"},"parcels":[],"colour":"red"}"#);
         assert!(e.is_err_and(|e| e.contains("unknown field")));

@@ -1,7 +1,7 @@
 //! The compiled configuration: ids interned to indices, postcodes in flat arrays, lanes in dense
 //! matrices. Built by `lpo-config` after validation; read-only and shared across threads.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use lpo_model::{AddressType, Bp, Cents, Date, ServiceLevel, State};
 
@@ -22,12 +22,15 @@ pub struct PostcodeInfo {
     pub lon: f64,
 }
 
+/// Localities of one postcode: upper-cased name and (lat, lon).
+pub type Localities = Vec<(Box<str>, (f64, f64))>;
+
 /// O(1) postcode lookups and suburb centroids.
 #[derive(Debug, Clone)]
 pub struct PostcodeIndex {
     by_code: Vec<Option<PostcodeInfo>>,
     /// Localities per postcode: upper-cased name and centroid.
-    suburbs: HashMap<u16, Vec<(Box<str>, (f64, f64))>>,
+    suburbs: HashMap<u16, Localities>,
 }
 
 impl PostcodeIndex {
@@ -35,7 +38,7 @@ impl PostcodeIndex {
     /// mean of its rows' coordinates.
     pub fn new(rows: &[(u16, String, State, f64, f64)]) -> PostcodeIndex {
         let mut sums: Vec<(f64, f64, u32, Option<State>)> = vec![(0.0, 0.0, 0, None); POSTCODES];
-        let mut suburbs: HashMap<u16, Vec<(Box<str>, (f64, f64))>> = HashMap::new();
+        let mut suburbs: HashMap<u16, Localities> = HashMap::default();
         for (pc, name, state, lat, lon) in rows {
             if let Some(s) = sums.get_mut(usize::from(*pc)) {
                 s.0 += lat;
@@ -51,14 +54,20 @@ impl PostcodeIndex {
         let by_code = sums
             .into_iter()
             .map(|(la, lo, n, st)| {
-                st.map(|state| PostcodeInfo { state, lat: la / f64::from(n), lon: lo / f64::from(n) })
+                st.map(|state| PostcodeInfo {
+                    state,
+                    lat: la / f64::from(n),
+                    lon: lo / f64::from(n),
+                })
             })
             .collect();
         PostcodeIndex { by_code, suburbs }
     }
 
     pub fn get(&self, postcode: u16) -> Option<&PostcodeInfo> {
-        self.by_code.get(usize::from(postcode)).and_then(Option::as_ref)
+        self.by_code
+            .get(usize::from(postcode))
+            .and_then(Option::as_ref)
     }
 
     /// Centroid of a locality within a postcode (name compared upper-cased).
@@ -97,7 +106,12 @@ pub struct ZoneMap {
 
 impl ZoneMap {
     /// The zone of a place, or `None` when the carrier does not serve it.
-    pub fn zone_of(&self, postcode: u16, suburb: Option<&str>, point: Option<(f64, f64)>) -> Option<u16> {
+    pub fn zone_of(
+        &self,
+        postcode: u16,
+        suburb: Option<&str>,
+        point: Option<(f64, f64)>,
+    ) -> Option<u16> {
         if let (Some(s), false) = (suburb, self.by_suburb.is_empty())
             && let Some(z) = self
                 .by_suburb
@@ -119,7 +133,9 @@ impl ZoneMap {
     }
 
     pub fn name(&self, zone: u16) -> &str {
-        self.names.get(usize::from(zone)).map_or("?", String::as_str)
+        self.names
+            .get(usize::from(zone))
+            .map_or("?", String::as_str)
     }
 }
 
@@ -129,9 +145,12 @@ pub struct Series(pub Vec<(Date, Bp)>);
 
 impl Series {
     /// Percentage in force on `date` (entries sorted by date), zero before the first.
+    #[inline]
     pub fn at(&self, date: Date) -> Bp {
         let i = self.0.partition_point(|(d, _)| *d <= date);
-        i.checked_sub(1).and_then(|i| self.0.get(i)).map_or(Bp(0), |e| e.1)
+        i.checked_sub(1)
+            .and_then(|i| self.0.get(i))
+            .map_or(Bp(0), |e| e.1)
     }
 }
 
@@ -144,6 +163,7 @@ pub struct Fuel {
 }
 
 impl Fuel {
+    #[inline]
     pub fn pct(&self, date: Date, zone: u16) -> Bp {
         self.by_zone
             .iter()
@@ -163,6 +183,7 @@ pub struct Range {
 }
 
 impl Range {
+    #[inline]
     pub fn contains(&self, v: i64) -> bool {
         self.over.is_none_or(|b| v > b)
             && self.at_least.is_none_or(|b| v >= b)
@@ -172,8 +193,18 @@ impl Range {
 
     /// True when no value can satisfy it.
     pub fn is_empty(&self) -> bool {
-        let lo = self.over.map(|b| b.saturating_add(1)).into_iter().chain(self.at_least).max();
-        let hi = self.under.map(|b| b.saturating_sub(1)).into_iter().chain(self.up_to).min();
+        let lo = self
+            .over
+            .map(|b| b.saturating_add(1))
+            .into_iter()
+            .chain(self.at_least)
+            .max();
+        let hi = self
+            .under
+            .map(|b| b.saturating_sub(1))
+            .into_iter()
+            .chain(self.up_to)
+            .min();
         matches!((lo, hi), (Some(l), Some(h)) if l > h)
     }
 }
@@ -233,7 +264,11 @@ pub enum Amount {
     /// Cents per chargeable kg.
     PerKg(Cents),
     /// Extra cover: `ceil((declared − free) / step) × amount` above `free`.
-    PerValue { free: Cents, step: Cents, amount: Cents },
+    PerValue {
+        free: Cents,
+        step: Cents,
+        amount: Cents,
+    },
 }
 
 /// A conditional fee.
@@ -320,6 +355,7 @@ pub struct RateTable {
 }
 
 impl RateTable {
+    #[inline]
     pub fn lane(&self, origin: u16, dest: u16) -> Option<&Lane> {
         let i = usize::from(origin) * self.zones + usize::from(dest);
         match self.matrix.get(i) {
@@ -328,6 +364,7 @@ impl RateTable {
         }
     }
 
+    #[inline]
     pub fn covers(&self, date: Date) -> bool {
         self.from.is_none_or(|f| f <= date) && self.to.is_none_or(|t| date <= t)
     }
@@ -410,7 +447,9 @@ impl Engine {
     }
 
     pub fn warehouse_id(&self, w: u16) -> &str {
-        self.warehouses.get(usize::from(w)).map_or("?", |w| w.id.as_str())
+        self.warehouses
+            .get(usize::from(w))
+            .map_or("?", |w| w.id.as_str())
     }
 
     pub fn warehouse_by_id(&self, id: &str) -> Option<u16> {
@@ -433,13 +472,19 @@ impl Engine {
     }
 
     pub fn surcharge_id(&self, surcharge: u32) -> &str {
-        self.surcharges.get(surcharge as usize).map_or("?", |s| s.id.as_str())
+        self.surcharges
+            .get(surcharge as usize)
+            .map_or("?", |s| s.id.as_str())
     }
 
     /// Index of a service by carrier id and service id.
     pub fn service_by_ids(&self, carrier: &str, service: &str) -> Option<u32> {
         let i = self.services.iter().position(|s| {
-            s.id == service && self.carriers.get(usize::from(s.carrier)).is_some_and(|c| c.id == carrier)
+            s.id == service
+                && self
+                    .carriers
+                    .get(usize::from(s.carrier))
+                    .is_some_and(|c| c.id == carrier)
         })?;
         u32::try_from(i).ok()
     }
@@ -451,14 +496,32 @@ mod tests {
 
     #[test]
     fn range_bounds() {
-        let r = Range { at_least: Some(150), under: Some(200), ..Range::default() };
+        let r = Range {
+            at_least: Some(150),
+            under: Some(200),
+            ..Range::default()
+        };
         assert!(!r.contains(149));
         assert!(r.contains(150));
         assert!(r.contains(199));
         assert!(!r.contains(200));
         assert!(!r.is_empty());
-        assert!(Range { over: Some(5), up_to: Some(5), ..Range::default() }.is_empty());
-        assert!(!Range { over: Some(5), up_to: Some(6), ..Range::default() }.is_empty());
+        assert!(
+            Range {
+                over: Some(5),
+                up_to: Some(5),
+                ..Range::default()
+            }
+            .is_empty()
+        );
+        assert!(
+            !Range {
+                over: Some(5),
+                up_to: Some(6),
+                ..Range::default()
+            }
+            .is_empty()
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! [`compiled`]); reading files is `lpo-config`'s job.
 
 pub mod compiled;
-pub mod spatial;
 mod price;
 mod quote;
+pub mod spatial;
 
 pub use compiled::*;
 pub use quote::{OrderError, Quote, QuoteRequest, rank};

@@ -1,13 +1,14 @@
 //! Quoting an order: every (warehouse, service) priced or excluded with a reason, then ranked.
 
-use std::cmp::Ordering;
 use std::fmt;
 
-use lpo_model::{Date, Exclusion, Order, QuoteOption, ReasonCode, ServiceLevel, Strategy};
+use lpo_model::{
+    Cents, Date, Exclusion, Line, Order, QuoteOption, ReasonCode, ServiceLevel, Strategy,
+};
 use rayon::prelude::*;
 
 use crate::compiled::{DefaultFrom, Engine, RateKind, Service};
-use crate::price::{Ctx, kg, price};
+use crate::price::{Ctx, Prep, kg, prepare, price};
 use crate::spatial::haversine_m;
 
 /// How to quote.
@@ -47,11 +48,46 @@ pub struct Quote {
     pub options: Vec<QuoteOption>,
     /// Every (warehouse, service) that could not take the order.
     pub excluded: Vec<Exclusion>,
+    /// The destination's zone for each carrier (`None`: not served).
+    pub dest_zones: Vec<Option<u16>>,
+    /// Surcharge lines (surcharge index, amount) of every option; an option's
+    /// `surcharge_lines` is its range in here.
+    pub surcharge_lines: Vec<(u32, Cents)>,
+    prep: Prep,
+}
+
+impl Default for Quote {
+    fn default() -> Quote {
+        Quote {
+            date: Date::from_days(0),
+            warehouses: Vec::new(),
+            options: Vec::new(),
+            excluded: Vec::new(),
+            dest_zones: Vec::new(),
+            surcharge_lines: Vec::new(),
+            prep: Prep::default(),
+        }
+    }
 }
 
 impl Quote {
     pub fn selected(&self) -> Option<&QuoteOption> {
         self.options.first()
+    }
+
+    /// Invoice lines of an option in order: base, each surcharge, fuel, GST. They sum to its total.
+    pub fn lines<'a>(&'a self, o: &'a QuoteOption) -> impl Iterator<Item = (Line, Cents)> + 'a {
+        let surcharges = self
+            .surcharge_lines
+            .get(o.surcharge_lines.start as usize..o.surcharge_lines.end as usize);
+        std::iter::once((Line::Base, o.base))
+            .chain(
+                surcharges
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&(i, c)| (Line::Surcharge(i), c)),
+            )
+            .chain([(Line::Fuel, o.fuel), (Line::Gst, o.gst)])
     }
 }
 
@@ -61,7 +97,10 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
     if let Some(max) = l.max_items
         && order.parcels.len() > max as usize
     {
-        return Some((ReasonCode::TooManyItems, d(&|| format!("{} items, limit {max}", order.parcels.len()))));
+        return Some((
+            ReasonCode::TooManyItems,
+            d(&|| format!("{} items, limit {max}", order.parcels.len())),
+        ));
     }
     for (i, p) in order.parcels.iter().enumerate() {
         let n = i + 1;
@@ -70,7 +109,13 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
         {
             return Some((
                 ReasonCode::TooHeavy,
-                d(&|| format!("item {n} is {}, limit {}", kg(p.weight_g.into()), kg(max.into()))),
+                d(&|| {
+                    format!(
+                        "item {n} is {}, limit {}",
+                        kg(p.weight_g.into()),
+                        kg(max.into())
+                    )
+                }),
             ));
         }
         if let Some(max) = l.max_length_mm
@@ -78,7 +123,13 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
         {
             return Some((
                 ReasonCode::TooLong,
-                d(&|| format!("item {n} is {} cm long, limit {} cm", p.longest_mm() as f64 / 10.0, max as f64 / 10.0)),
+                d(&|| {
+                    format!(
+                        "item {n} is {} cm long, limit {} cm",
+                        p.longest_mm() as f64 / 10.0,
+                        max as f64 / 10.0
+                    )
+                }),
             ));
         }
         if let Some(max) = l.max_volume_mm3
@@ -86,7 +137,13 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
         {
             return Some((
                 ReasonCode::TooBig,
-                d(&|| format!("item {n} is {:.4} m³, limit {:.4} m³", p.volume_mm3() as f64 / 1e9, max as f64 / 1e9)),
+                d(&|| {
+                    format!(
+                        "item {n} is {:.4} m³, limit {:.4} m³",
+                        p.volume_mm3() as f64 / 1e9,
+                        max as f64 / 1e9
+                    )
+                }),
             ));
         }
     }
@@ -95,7 +152,13 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
     {
         return Some((
             ReasonCode::ConsignmentTooHeavy,
-            d(&|| format!("consignment is {}, limit {}", kg(order.total_weight_g()), kg(max))),
+            d(&|| {
+                format!(
+                    "consignment is {}, limit {}",
+                    kg(order.total_weight_g()),
+                    kg(max)
+                )
+            }),
         ));
     }
     if !l.address_types.contains(&order.to.address_type) {
@@ -105,7 +168,10 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
         ));
     }
     if order.dangerous_goods && !l.dangerous_goods {
-        return Some((ReasonCode::DangerousGoods, d(&|| "does not carry dangerous goods".to_string())));
+        return Some((
+            ReasonCode::DangerousGoods,
+            d(&|| "does not carry dangerous goods".to_string()),
+        ));
     }
     None
 }
@@ -113,20 +179,21 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
 /// Ranks options best first: by the strategy's key, then score, days, carrier id, service id and
 /// warehouse id (service and warehouse indices follow id order), so the result is a total order.
 pub fn rank(options: &mut [QuoteOption], strategy: Strategy) {
-    let tie = |a: &QuoteOption, b: &QuoteOption| -> Ordering {
-        a.score
-            .cmp(&b.score)
-            .then(a.eta_days.cmp(&b.eta_days))
-            .then(a.service.cmp(&b.service))
-            .then(a.warehouse.cmp(&b.warehouse))
+    // (score, days, service, warehouse) packed into one integer, most significant first.
+    let tie = |o: &QuoteOption| -> u128 {
+        let score = (o.score.0 as u64) ^ (1 << 63); // order-preserving for negative scores
+        (u128::from(score) << 64)
+            | (u128::from(o.eta_days) << 56)
+            | (u128::from(o.service) << 16)
+            | u128::from(o.warehouse)
     };
     match strategy {
-        Strategy::Cheapest => options.sort_unstable_by(tie),
-        Strategy::Fastest => options.sort_unstable_by(|a, b| a.eta_days.cmp(&b.eta_days).then(tie(a, b))),
+        Strategy::Cheapest => options.sort_unstable_by_key(tie),
+        Strategy::Fastest => options.sort_unstable_by_key(|o| (o.eta_days, tie(o))),
         Strategy::BestValue { within_days } => {
             let fastest = options.iter().map(|o| o.eta_days).min().unwrap_or(0);
             let limit = fastest.saturating_add(within_days);
-            options.sort_unstable_by(|a, b| (a.eta_days > limit).cmp(&(b.eta_days > limit)).then(tie(a, b)));
+            options.sort_unstable_by_key(|o| (o.eta_days > limit, tie(o)));
         }
     }
 }
@@ -135,11 +202,21 @@ impl Engine {
     /// Checks what the engine must know of an order before quoting it: the destination postcode
     /// (and its state, when given) and the named warehouses. Returns the warehouses to consider.
     pub fn resolve(&self, order: &Order) -> Result<Vec<u16>, OrderError> {
+        let mut out = Vec::new();
+        self.resolve_into(order, &mut out)?;
+        Ok(out)
+    }
+
+    fn resolve_into(&self, order: &Order, out: &mut Vec<u16>) -> Result<(), OrderError> {
+        out.clear();
         let to = &order.to;
         let info = self.postcodes.get(to.postcode).ok_or_else(|| OrderError {
             field: "to_postcode",
             code: "unknown_postcode",
-            message: format!("`{:04}` is not an Australian postcode in the postcode table", to.postcode),
+            message: format!(
+                "`{:04}` is not an Australian postcode in the postcode table",
+                to.postcode
+            ),
         })?;
         if let Some(st) = to.state
             && st != info.state
@@ -151,25 +228,35 @@ impl Engine {
             });
         }
         if order.parcels.is_empty() {
-            return Err(OrderError { field: "parcels", code: "no_parcels", message: "the order has no parcels".into() });
-        }
-        if order.from.is_empty() {
-            return Ok(match &self.default_from {
-                DefaultFrom::Warehouses(w) => w.clone(),
-                DefaultFrom::Nearest => {
-                    let (lat, lon) = self.destination_point(order).unwrap_or((info.lat, info.lon));
-                    self.warehouse_index.nearest(lat, lon).into_iter().collect()
-                }
+            return Err(OrderError {
+                field: "parcels",
+                code: "no_parcels",
+                message: "the order has no parcels".into(),
             });
         }
-        let mut out = Vec::with_capacity(order.from.len());
+        if order.from.is_empty() {
+            match &self.default_from {
+                DefaultFrom::Warehouses(w) => out.extend_from_slice(w),
+                DefaultFrom::Nearest => {
+                    let (lat, lon) = self
+                        .destination_point(order)
+                        .unwrap_or((info.lat, info.lon));
+                    out.extend(self.warehouse_index.nearest(lat, lon));
+                }
+            }
+            return Ok(());
+        }
         for id in &order.from {
             let w = self.warehouse_by_id(id).ok_or_else(|| OrderError {
                 field: "from",
                 code: "unknown_warehouse",
                 message: format!(
                     "unknown warehouse `{id}` (known: {})",
-                    self.warehouses.iter().map(|w| w.id.as_str()).collect::<Vec<_>>().join(", ")
+                    self.warehouses
+                        .iter()
+                        .map(|w| w.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })?;
             if !out.contains(&w) {
@@ -177,51 +264,112 @@ impl Engine {
             }
         }
         out.sort_unstable();
-        Ok(out)
+        Ok(())
     }
 
     /// The destination point: exact coordinates, else the suburb's, else the postcode centroid.
     pub fn destination_point(&self, order: &Order) -> Option<(f64, f64)> {
         let to = &order.to;
         to.point
-            .or_else(|| to.suburb.as_deref().and_then(|s| self.postcodes.suburb_point(to.postcode, s)))
+            .or_else(|| {
+                to.suburb
+                    .as_deref()
+                    .and_then(|s| self.postcodes.suburb_point(to.postcode, s))
+            })
             .or_else(|| self.postcodes.get(to.postcode).map(|p| (p.lat, p.lon)))
     }
 
     /// Prices `order` on every service from every candidate warehouse.
     pub fn quote(&self, order: &Order, req: &QuoteRequest) -> Result<Quote, OrderError> {
-        let warehouses = self.resolve(order)?;
+        let mut q = Quote::default();
+        self.quote_into(order, req, &mut q)?;
+        Ok(q)
+    }
+
+    /// Like [`Engine::quote`], reusing the buffers of `q` (for batches).
+    pub fn quote_into(
+        &self,
+        order: &Order,
+        req: &QuoteRequest,
+        q: &mut Quote,
+    ) -> Result<(), OrderError> {
+        q.options.clear();
+        q.excluded.clear();
+        q.dest_zones.clear();
+        q.surcharge_lines.clear();
+        self.resolve_into(order, &mut q.warehouses)?;
         let date = order.ship_date.unwrap_or(req.date);
-        let ctx = Ctx { order, date, explain: req.explain };
-        let point = self.destination_point(order);
-        let dest_zones: Vec<Option<u16>> = self
-            .carriers
-            .iter()
-            .map(|c| c.zones.zone_of(order.to.postcode, order.to.suburb.as_deref(), point))
-            .collect();
-        let mut options = Vec::new();
-        let mut excluded = Vec::new();
-        let d = |f: &dyn Fn() -> String| if req.explain { f() } else { String::new() };
-        let mut exclude = |service: u32, warehouse: Option<u16>, reason: ReasonCode, detail: String| {
-            excluded.push(Exclusion { service, warehouse, reason, detail });
+        q.date = date;
+        let ctx = Ctx {
+            order,
+            date,
+            explain: req.explain,
         };
+        let point = self.destination_point(order);
+        q.dest_zones.extend(self.carriers.iter().map(|c| {
+            c.zones
+                .zone_of(order.to.postcode, order.to.suburb.as_deref(), point)
+        }));
+        let Quote {
+            warehouses,
+            options,
+            excluded,
+            dest_zones,
+            surcharge_lines,
+            prep,
+            ..
+        } = q;
+        let d = |f: &dyn Fn() -> String| if req.explain { f() } else { String::new() };
+        let mut exclude =
+            |service: u32, warehouse: Option<u16>, reason: ReasonCode, detail: String| {
+                excluded.push(Exclusion {
+                    service,
+                    warehouse,
+                    reason,
+                    detail,
+                });
+            };
         for (si, svc) in self.services.iter().enumerate() {
             let service = si as u32;
-            let Some(carrier) = self.carriers.get(usize::from(svc.carrier)) else { continue };
+            let Some(carrier) = self.carriers.get(usize::from(svc.carrier)) else {
+                continue;
+            };
             if !carrier.enabled {
-                exclude(service, None, ReasonCode::CarrierDisabled, d(&|| format!("carrier `{}` is switched off", carrier.id)));
+                exclude(
+                    service,
+                    None,
+                    ReasonCode::CarrierDisabled,
+                    d(&|| format!("carrier `{}` is switched off", carrier.id)),
+                );
                 continue;
             }
             if !svc.enabled {
-                exclude(service, None, ReasonCode::ServiceDisabled, d(&|| format!("service `{}` is switched off", svc.id)));
+                exclude(
+                    service,
+                    None,
+                    ReasonCode::ServiceDisabled,
+                    d(&|| format!("service `{}` is switched off", svc.id)),
+                );
                 continue;
             }
-            if svc.effective_from.is_some_and(|f| date < f) || svc.effective_to.is_some_and(|t| date > t) {
-                exclude(service, None, ReasonCode::NotEffective, d(&|| format!("not offered on {date}")));
+            if svc.effective_from.is_some_and(|f| date < f)
+                || svc.effective_to.is_some_and(|t| date > t)
+            {
+                exclude(
+                    service,
+                    None,
+                    ReasonCode::NotEffective,
+                    d(&|| format!("not offered on {date}")),
+                );
                 continue;
             }
             if order.service_level == ServiceLevel::Express && svc.level != ServiceLevel::Express {
-                exclude(service, None, ReasonCode::ServiceLevel, d(&|| "order needs an express service".into()));
+                exclude(
+                    service,
+                    None,
+                    ReasonCode::ServiceLevel,
+                    d(&|| "order needs an express service".into()),
+                );
                 continue;
             }
             if let Some((code, detail)) = limit_failure(svc, order, req.explain) {
@@ -233,21 +381,39 @@ impl Engine {
                     service,
                     None,
                     ReasonCode::DestinationNotServiced,
-                    d(&|| format!("{} does not serve postcode {:04}", carrier.name, order.to.postcode)),
+                    d(&|| {
+                        format!(
+                            "{} does not serve postcode {:04}",
+                            carrier.name, order.to.postcode
+                        )
+                    }),
                 );
                 continue;
             };
             let Some(table) = svc.tables.iter().find(|t| t.covers(date)) else {
-                exclude(service, None, ReasonCode::NotEffective, d(&|| format!("no rate table covers {date}")));
+                exclude(
+                    service,
+                    None,
+                    ReasonCode::NotEffective,
+                    d(&|| format!("no rate table covers {date}")),
+                );
                 continue;
             };
-            for &w in &warehouses {
-                let Some(origin) = carrier.origin_zone.get(usize::from(w)).copied().flatten() else {
+            prepare(self, svc, &ctx, zone, prep);
+            for &w in warehouses.iter() {
+                let Some(origin) = carrier.origin_zone.get(usize::from(w)).copied().flatten()
+                else {
                     exclude(
                         service,
                         Some(w),
                         ReasonCode::OriginNotServiced,
-                        d(&|| format!("{} does not collect from warehouse `{}`", carrier.name, self.warehouse_id(w))),
+                        d(&|| {
+                            format!(
+                                "{} does not collect from warehouse `{}`",
+                                carrier.name,
+                                self.warehouse_id(w)
+                            )
+                        }),
                     );
                     continue;
                 };
@@ -256,32 +422,53 @@ impl Engine {
                         service,
                         Some(w),
                         ReasonCode::NoLane,
-                        d(&|| format!("no rate from zone {} to zone {}", carrier.zones.name(origin), carrier.zones.name(zone))),
+                        d(&|| {
+                            format!(
+                                "no rate from zone {} to zone {}",
+                                carrier.zones.name(origin),
+                                carrier.zones.name(zone)
+                            )
+                        }),
                     );
                     continue;
                 };
                 let distance_m = if svc.rate_kind == RateKind::DistanceBands {
                     let wh = self.warehouses.get(usize::from(w));
                     match (wh, point) {
-                        (Some(wh), Some(p)) => Some(haversine_m((wh.lat, wh.lon), p).round() as u64),
+                        (Some(wh), Some(p)) => {
+                            Some(haversine_m((wh.lat, wh.lon), p).round() as u64)
+                        }
                         _ => None,
                     }
                 } else {
                     None
                 };
-                match price(self, service, svc, lane, &ctx, w, zone, distance_m) {
+                match price(
+                    svc,
+                    prep,
+                    lane,
+                    &ctx,
+                    self.gst,
+                    (service, w, zone),
+                    distance_m,
+                    surcharge_lines,
+                ) {
                     Ok(o) => options.push(o),
                     Err((code, detail)) => exclude(service, Some(w), code, detail),
                 }
             }
         }
-        rank(&mut options, req.strategy);
-        Ok(Quote { date, warehouses, options, excluded })
+        rank(options, req.strategy);
+        Ok(())
     }
 
     /// Quotes many orders in parallel; results come back in input order and do not depend on the
     /// number of threads.
-    pub fn quote_batch(&self, orders: &[Order], req: &QuoteRequest) -> Vec<Result<Quote, OrderError>> {
+    pub fn quote_batch(
+        &self,
+        orders: &[Order],
+        req: &QuoteRequest,
+    ) -> Vec<Result<Quote, OrderError>> {
         orders.par_iter().map(|o| self.quote(o, req)).collect()
     }
 }

@@ -12,7 +12,8 @@ const EARTH_RADIUS_M: f64 = 6_371_008.8;
 pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (la1, lo1) = (a.0.to_radians(), a.1.to_radians());
     let (la2, lo2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
@@ -40,7 +41,10 @@ impl PolygonIndex {
                 ))
             })
             .collect();
-        PolygonIndex { tree: RTree::bulk_load(rects), items }
+        PolygonIndex {
+            tree: RTree::bulk_load(rects),
+            items,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -53,7 +57,11 @@ impl PolygonIndex {
         self.tree
             .locate_in_envelope_intersecting(AABB::from_point([lon, lat]))
             .map(|g| g.data)
-            .filter(|&i| self.items.get(i as usize).is_some_and(|(mp, _)| mp.contains(&p)))
+            .filter(|&i| {
+                self.items
+                    .get(i as usize)
+                    .is_some_and(|(mp, _)| mp.contains(&p))
+            })
             .min()
             .and_then(|i| self.items.get(i as usize).map(|(_, z)| *z))
     }
@@ -61,7 +69,10 @@ impl PolygonIndex {
     /// The same answer as [`PolygonIndex::locate`] by testing every polygon: the oracle for tests.
     pub fn locate_brute_force(&self, lat: f64, lon: f64) -> Option<u16> {
         let p = Point::new(lon, lat);
-        self.items.iter().find(|(mp, _)| mp.contains(&p)).map(|(_, z)| *z)
+        self.items
+            .iter()
+            .find(|(mp, _)| mp.contains(&p))
+            .map(|(_, z)| *z)
     }
 }
 
@@ -81,9 +92,16 @@ impl WarehouseIndex {
         let items = points
             .iter()
             .enumerate()
-            .filter_map(|(i, &(lat, lon))| Some(GeomWithData::new(unit_vector(lat, lon), u16::try_from(i).ok()?)))
+            .filter_map(|(i, &(lat, lon))| {
+                Some(GeomWithData::new(
+                    unit_vector(lat, lon),
+                    u16::try_from(i).ok()?,
+                ))
+            })
             .collect();
-        WarehouseIndex { tree: RTree::bulk_load(items) }
+        WarehouseIndex {
+            tree: RTree::bulk_load(items),
+        }
     }
 
     /// Index of the warehouse nearest to (lat, lon); ties go to the lowest index.
@@ -123,7 +141,12 @@ mod tests {
 
     fn triangle(lat: f64, lon: f64, size: f64) -> MultiPolygon<f64> {
         MultiPolygon::new(vec![Polygon::new(
-            LineString::from(vec![(lon, lat), (lon + size, lat), (lon, lat + size), (lon, lat)]),
+            LineString::from(vec![
+                (lon, lat),
+                (lon + size, lat),
+                (lon, lat + size),
+                (lon, lat),
+            ]),
             vec![],
         )])
     }

@@ -128,7 +128,9 @@ mod tests {
 
     #[test]
     fn round_trips_every_day_for_centuries() {
-        let start = Date::from_ymd(1900, 1, 1).map(Date::days).unwrap_or_default();
+        let start = Date::from_ymd(1900, 1, 1)
+            .map(Date::days)
+            .unwrap_or_default();
         for n in start..start + 200 * 366 {
             let d = Date::from_days(n);
             let (y, m, dd) = d.ymd();
@@ -142,7 +144,10 @@ mod tests {
         assert_eq!(Date::from_ymd(1970, 1, 1).map(Date::days), Some(0));
         // 2026-11-26 is a Thursday.
         assert_eq!("2026-11-26".parse::<Date>().map(Date::weekday), Ok(4));
-        assert_eq!("2024-02-29".parse::<Date>().map(|d| d.to_string()), Ok("2024-02-29".into()));
+        assert_eq!(
+            "2024-02-29".parse::<Date>().map(|d| d.to_string()),
+            Ok("2024-02-29".into())
+        );
         assert!("2023-02-29".parse::<Date>().is_err());
         assert!("2026-13-01".parse::<Date>().is_err());
         assert!("26-11-2026".parse::<Date>().is_err());

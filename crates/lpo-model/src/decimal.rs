@@ -16,7 +16,9 @@ impl fmt::Display for DecimalError {
         match self {
             DecimalError::Empty => f.write_str("is empty"),
             DecimalError::NotANumber => f.write_str("is not a number"),
-            DecimalError::TooManyDecimals { max } => write!(f, "has more than {max} decimal places"),
+            DecimalError::TooManyDecimals { max } => {
+                write!(f, "has more than {max} decimal places")
+            }
             DecimalError::TooLarge => f.write_str("is too large"),
         }
     }
@@ -46,7 +48,9 @@ pub fn parse_decimal(text: &str, scale: u32, round: bool) -> Result<i64, Decimal
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(DecimalError::NotANumber);
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(DecimalError::NotANumber);
     }
     let mut value: i64 = 0;
@@ -80,8 +84,25 @@ pub fn parse_decimal(text: &str, scale: u32, round: bool) -> Result<i64, Decimal
 pub fn div_round_half_away(num: i128, den: i128) -> i64 {
     debug_assert!(den != 0, "division by zero");
     let (n, d) = if den < 0 { (-num, -den) } else { (num, den) };
-    let q = if n >= 0 { (2 * n + d) / (2 * d) } else { -((-2 * n + d) / (2 * d)) };
+    let q = if n >= 0 {
+        (2 * n + d) / (2 * d)
+    } else {
+        -((-2 * n + d) / (2 * d))
+    };
     i64::try_from(q).unwrap_or(if q > 0 { i64::MAX } else { i64::MIN })
+}
+
+/// [`div_round_half_away`] for `i64` with a positive divisor, without 128-bit division.
+#[inline]
+pub fn div_round_half_away_i64(num: i64, den: i64) -> i64 {
+    debug_assert!(den > 0, "divisor must be positive");
+    let q = num / den;
+    let r = num % den;
+    if r.unsigned_abs() * 2 >= den.unsigned_abs() {
+        q + num.signum()
+    } else {
+        q
+    }
 }
 
 #[cfg(test)]
@@ -107,11 +128,20 @@ mod tests {
         assert_eq!(parse_decimal("", 2, true), Err(DecimalError::Empty));
         assert_eq!(parse_decimal("1e3", 2, true), Err(DecimalError::NotANumber));
         assert_eq!(parse_decimal("NaN", 2, true), Err(DecimalError::NotANumber));
-        assert_eq!(parse_decimal("1,000", 2, true), Err(DecimalError::NotANumber));
+        assert_eq!(
+            parse_decimal("1,000", 2, true),
+            Err(DecimalError::NotANumber)
+        );
         assert_eq!(parse_decimal("-", 2, true), Err(DecimalError::NotANumber));
         assert_eq!(parse_decimal(".", 2, true), Err(DecimalError::NotANumber));
-        assert_eq!(parse_decimal("1.234", 2, false), Err(DecimalError::TooManyDecimals { max: 2 }));
-        assert_eq!(parse_decimal("99999999999999999999", 0, false), Err(DecimalError::TooLarge));
+        assert_eq!(
+            parse_decimal("1.234", 2, false),
+            Err(DecimalError::TooManyDecimals { max: 2 })
+        );
+        assert_eq!(
+            parse_decimal("99999999999999999999", 0, false),
+            Err(DecimalError::TooLarge)
+        );
     }
 
     #[test]
@@ -122,5 +152,14 @@ mod tests {
         assert_eq!(div_round_half_away(-4, 10), 0);
         assert_eq!(div_round_half_away(15, -10), -2);
         assert_eq!(div_round_half_away(25, 10), 3);
+        for n in -2000..2000 {
+            for d in [1, 2, 3, 7, 10, 1000, 10_000] {
+                assert_eq!(
+                    div_round_half_away_i64(n, d),
+                    div_round_half_away(n.into(), d.into()),
+                    "{n}/{d}"
+                );
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ mod order;
 mod quote;
 
 pub use date::{Date, DateError};
-pub use decimal::{DecimalError, div_round_half_away, parse_decimal};
+pub use decimal::{DecimalError, div_round_half_away, div_round_half_away_i64, parse_decimal};
 pub use money::{Bp, Cents};
 pub use order::{AddressType, Destination, Order, Parcel, ServiceLevel, State, postcode_str};
 pub use quote::{Exclusion, Line, QuoteOption, ReasonCode, Strategy};

@@ -6,10 +6,12 @@ use std::ops::{Add, AddAssign, Neg, Sub};
 
 use serde::{Deserialize, Serialize};
 
-use crate::decimal::{DecimalError, div_round_half_away, parse_decimal};
+use crate::decimal::{DecimalError, div_round_half_away, div_round_half_away_i64, parse_decimal};
 
 /// An amount of Australian dollars in whole cents.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 
@@ -22,8 +24,15 @@ impl Cents {
     }
 
     /// `self × bp / 10 000`, rounded to the cent, halves away from zero.
+    #[inline]
     pub fn pct(self, rate: Bp) -> Cents {
-        Cents(div_round_half_away(i128::from(self.0) * i128::from(rate.0), 10_000))
+        match self.0.checked_mul(rate.0) {
+            Some(n) => Cents(div_round_half_away_i64(n, 10_000)),
+            None => Cents(div_round_half_away(
+                i128::from(self.0) * i128::from(rate.0),
+                10_000,
+            )),
+        }
     }
 }
 
@@ -70,7 +79,9 @@ impl Sum for Cents {
 }
 
 /// A percentage in basis points: 10.93 % is `Bp(1093)`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Bp(pub i64);
 

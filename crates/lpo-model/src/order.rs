@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::{Cents, Date};
 
 /// The kind of delivery address; carriers accept different ones.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AddressType {
     #[default]
@@ -18,7 +20,11 @@ pub enum AddressType {
 }
 
 impl AddressType {
-    pub const ALL: [AddressType; 3] = [AddressType::Street, AddressType::PoBox, AddressType::ParcelLocker];
+    pub const ALL: [AddressType; 3] = [
+        AddressType::Street,
+        AddressType::PoBox,
+        AddressType::ParcelLocker,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,7 +52,9 @@ impl fmt::Display for AddressType {
 }
 
 /// How fast the customer asked for the order to arrive.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceLevel {
     #[default]
@@ -147,16 +155,19 @@ impl Parcel {
         Parcel { weight_g, dims_mm }
     }
 
+    #[inline]
     pub fn longest_mm(&self) -> u32 {
         self.dims_mm[0]
     }
 
     /// Volume in cubic millimetres.
+    #[inline]
     pub fn volume_mm3(&self) -> u64 {
         self.dims_mm.iter().map(|&d| u64::from(d)).product()
     }
 
     /// Girth: twice the sum of the two shorter sides, in millimetres.
+    #[inline]
     pub fn girth_mm(&self) -> u32 {
         2 * (self.dims_mm[1] + self.dims_mm[2])
     }
@@ -189,13 +200,24 @@ pub struct Order {
     pub declared_value: Option<Cents>,
     pub dangerous_goods: bool,
     pub signature: bool,
-    pub channel: Option<String>,
-    pub skus: Vec<String>,
+    /// Sales channel (web, ebay, …); shared, since a batch has only a few.
+    pub channel: Option<std::sync::Arc<str>>,
+    /// SKUs separated by `|`, as in the orders CSV; see [`Order::skus`].
+    pub skus: String,
 }
 
 impl Order {
+    #[inline]
     pub fn total_weight_g(&self) -> u64 {
         self.parcels.iter().map(|p| u64::from(p.weight_g)).sum()
+    }
+
+    /// The order's SKUs.
+    pub fn skus(&self) -> impl Iterator<Item = &str> {
+        self.skus
+            .split('|')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }
 

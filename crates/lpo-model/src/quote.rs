@@ -81,7 +81,9 @@ impl FromStr for Strategy {
             "cheapest" => Ok(Strategy::Cheapest),
             "fastest" => Ok(Strategy::Fastest),
             "best_value" => Ok(Strategy::BestValue { within_days: 1 }),
-            other => Err(format!("`{other}` is not one of cheapest, fastest, best_value")),
+            other => Err(format!(
+                "`{other}` is not one of cheapest, fastest, best_value"
+            )),
         }
     }
 }
@@ -109,27 +111,17 @@ pub struct QuoteOption {
     pub chargeable_g: u64,
     pub eta_days: u8,
     pub base: Cents,
-    /// Surcharges that applied, by surcharge index, each already summed over items.
-    pub surcharges: Vec<(u32, Cents)>,
+    /// Sum of the surcharge lines.
+    pub surcharges: Cents,
+    /// Where this option's surcharge lines (surcharge index, amount) are in the quote's list of
+    /// lines; see `Quote::lines` in the engine.
+    pub surcharge_lines: std::ops::Range<u32>,
     pub fuel: Cents,
     pub gst: Cents,
     /// Invoice total including GST: base + surcharges + fuel + gst.
     pub total: Cents,
     /// What selection minimises: the total plus rule adjustments (equal to `total` without rules).
     pub score: Cents,
-}
-
-impl QuoteOption {
-    pub fn surcharges_total(&self) -> Cents {
-        self.surcharges.iter().map(|&(_, c)| c).sum()
-    }
-
-    /// Invoice lines in order: base, each surcharge, fuel, GST. They sum to `total`.
-    pub fn lines(&self) -> impl Iterator<Item = (Line, Cents)> + '_ {
-        std::iter::once((Line::Base, self.base))
-            .chain(self.surcharges.iter().map(|&(i, c)| (Line::Surcharge(i), c)))
-            .chain([(Line::Fuel, self.fuel), (Line::Gst, self.gst)])
-    }
 }
 
 /// A (warehouse, service) that cannot take the order, and why.
