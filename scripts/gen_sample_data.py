@@ -1457,6 +1457,7 @@ postcodes: data/au-postcodes-geonames.tsv   # GeoNames AU postcode table (see da
 warehouses: data/warehouses.yaml
 carriers: data/carriers                     # every *.yaml in this folder, in name order
 gst_pct: 10
+rules: rules                                # business rules (docs/rules.md): every *.yaml, in name order
 """
 
 

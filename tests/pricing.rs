@@ -6,6 +6,9 @@
 //! the fuel-bearing surcharges, GST 10 % of everything, each line rounded to the cent with halves
 //! away from zero. None of them was copied from the program's output. Money is in cents.
 //!
+//! These tests are about the rate cards, so the business rules in `rules/` are switched off here
+//! (`Engine::clear_rules`); `tests/rules.rs` covers them.
+//!
 //! Unless a test says otherwise, orders ship from `syd` (Moorebank, postcode 2170, -33.9406,
 //! 150.9282, data/warehouses.yaml) on 2026-11-26, to a street address, not residential.
 
@@ -23,7 +26,9 @@ fn engine() -> &'static Engine {
     &LOADED
         .get_or_init(|| {
             let manifest = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/lpo.yaml"));
-            lpo_config::load(manifest).unwrap_or_else(|d| panic!("{d:#?}"))
+            let mut loaded = lpo_config::load(manifest).unwrap_or_else(|d| panic!("{d:#?}"));
+            loaded.engine.clear_rules();
+            loaded
         })
         .engine
 }

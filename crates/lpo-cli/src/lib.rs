@@ -1,9 +1,11 @@
 //! The `lpo` command line. It parses flags, loads the configuration and wires the library
 //! crates together; the work itself happens in `lpo-engine` and `lpo-config`.
 
+mod explain;
 mod gen_orders;
 mod optimise;
 mod quote;
+mod rule_test;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +42,10 @@ enum Command {
     Optimise(optimise::Args),
     /// Check every rate card, zone table, warehouse and the manifest; exit 0 when clean.
     Validate(validate::Args),
+    /// Run the example cases that rule files carry; exit 1 when one fails.
+    Test(rule_test::Args),
+    /// Why an order got its service, and why every other service lost.
+    Explain(explain::Args),
     /// Write realistic synthetic orders for demos and benchmarks.
     GenOrders(gen_orders::Args),
     /// Print the JSON Schema of a configuration file type.
@@ -88,6 +94,8 @@ pub fn main() -> ExitCode {
         Command::Quote(a) => quote::run(&cli, a),
         Command::Optimise(a) => optimise::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
+        Command::Test(a) => rule_test::run(&cli, a),
+        Command::Explain(a) => explain::run(&cli, a),
         Command::GenOrders(a) => gen_orders::run(&cli, a),
         Command::Schema(a) => validate::schema(a),
     };

@@ -8,7 +8,8 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use lpo_config::orders::{InputOrder, read_orders};
 use lpo_config::output::{
-    OPTIONS_HEADER, PLAN_HEADER, push_allocated, push_options, push_unplaced, write_atomic,
+    OPTIONS_HEADER, PLAN_HEADER, push_allocated, push_options, push_unplaced, rule_ids,
+    write_atomic,
 };
 use lpo_engine::{Engine, Quote, QuoteRequest};
 use lpo_model::{Cents, Date, ReasonCode, Strategy};
@@ -61,18 +62,23 @@ struct Chunk {
 }
 
 fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
-    let mut by_code: BTreeMap<ReasonCode, Vec<String>> = BTreeMap::new();
+    let mut by_code: BTreeMap<(ReasonCode, Option<u32>), Vec<String>> = BTreeMap::new();
     for e in &q.excluded {
         let (c, s) = engine.service_ids(e.service);
         let name = format!("{c}/{s}");
-        let list = by_code.entry(e.reason).or_default();
+        let list = by_code.entry((e.reason, e.rule)).or_default();
         if !list.contains(&name) {
             list.push(name);
         }
     }
     let parts: Vec<String> = by_code
         .into_iter()
-        .map(|(code, services)| format!("{code} ({})", services.join(" ")))
+        .map(
+            |((code, rule), services)| match rule.and_then(|r| engine.rules.get(r as usize)) {
+                Some(r) => format!("{code} by rule {} ({})", r.id, services.join(" ")),
+                None => format!("{code} ({})", services.join(" ")),
+            },
+        )
         .collect();
     format!("no_feasible_service: {}", parts.join("; "))
 }
@@ -109,7 +115,8 @@ fn process(
     }
     match q.selected() {
         Some(best) => {
-            push_allocated(&mut out.plan, engine, &input.id, best, "");
+            let rules = rule_ids(engine, q);
+            push_allocated(&mut out.plan, engine, &input.id, best, &rules.join(" "));
             let carrier = engine.service(best.service).map_or(0, |s| s.carrier);
             Status::Allocated {
                 carrier,

@@ -13,18 +13,28 @@ use crate::{Cli, Failure, Outcome, date_or_today, exit, load_config, parse_date}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub order: OrderArgs,
+    /// Print the contract's quote JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// An order given on the command line, or as a quote request JSON file.
+#[derive(Debug, clap::Args)]
+pub struct OrderArgs {
     /// A quote request JSON file (see docs/formats.md); `-` reads standard input.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["to_postcode", "weight_kg"])]
     input: Option<PathBuf>,
     /// Destination postcode (4 digits).
-    #[arg(long, required_unless_present = "input")]
+    #[arg(long)]
     to_postcode: Option<String>,
     #[arg(long)]
     to_suburb: Option<String>,
     #[arg(long)]
     to_state: Option<State>,
     /// Dead weight of a parcel in kg; repeat with --dims-cm for several parcels.
-    #[arg(long, required_unless_present = "input")]
+    #[arg(long)]
     weight_kg: Vec<String>,
     /// Parcel dimensions LxWxH in cm, one per --weight-kg.
     #[arg(long, value_name = "LxWxH")]
@@ -55,9 +65,6 @@ pub struct Args {
     /// best_value: how many days slower than the fastest an option may be.
     #[arg(long, default_value_t = 1)]
     within_days: u8,
-    /// Print the contract's quote JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 fn parse_dims(s: &str) -> Result<(u32, u32, u32), String> {
@@ -74,7 +81,12 @@ fn parse_dims(s: &str) -> Result<(u32, u32, u32), String> {
     Ok((cm(l)?, cm(w)?, cm(h)?))
 }
 
-fn order_from_flags(a: &Args) -> Result<Order, Failure> {
+fn order_from_flags(a: &OrderArgs) -> Result<Order, Failure> {
+    if a.to_postcode.is_none() || a.weight_kg.is_empty() {
+        return Err(Failure::usage(
+            "give --to-postcode, --weight-kg and --dims-cm, or --input FILE",
+        ));
+    }
     let pc = a.to_postcode.as_deref().unwrap_or("").trim();
     if pc.len() != 4 || !pc.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Failure::usage(format!(
@@ -130,36 +142,50 @@ fn order_from_flags(a: &Args) -> Result<Order, Failure> {
     Ok(o)
 }
 
+impl OrderArgs {
+    /// The order, the strategy and whether the request asked for explanations.
+    pub fn read(&self) -> Result<(Order, Strategy, bool), Failure> {
+        let a = self;
+        let (order, strategy, explain) = match &a.input {
+            Some(path) => {
+                let text = if path.as_os_str() == "-" {
+                    std::io::read_to_string(std::io::stdin())
+                        .map_err(|e| Failure::io(format!("cannot read stdin: {e}")))?
+                } else {
+                    std::fs::read_to_string(path)
+                        .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?
+                };
+                let req: QuoteRequestJson = serde_json::from_str(&text)
+                    .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+                let (o, s, explain) = req
+                    .into_order()
+                    .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+                (o, s.unwrap_or(a.strategy), explain)
+            }
+            None => (order_from_flags(a)?, a.strategy, true),
+        };
+        let strategy = match strategy {
+            Strategy::BestValue { .. } => Strategy::BestValue {
+                within_days: a.within_days,
+            },
+            s => s,
+        };
+        Ok((order, strategy, explain))
+    }
+
+    /// `--date`, else today.
+    pub fn date(&self) -> Date {
+        date_or_today(self.date)
+    }
+}
+
 pub fn run(cli: &Cli, a: &Args) -> Outcome {
-    let (order, strategy, explain) = match &a.input {
-        Some(path) => {
-            let text = if path.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())
-                    .map_err(|e| Failure::io(format!("cannot read stdin: {e}")))?
-            } else {
-                std::fs::read_to_string(path)
-                    .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?
-            };
-            let req: QuoteRequestJson = serde_json::from_str(&text)
-                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
-            let (o, s, explain) = req
-                .into_order()
-                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
-            (o, s.unwrap_or(a.strategy), explain)
-        }
-        None => (order_from_flags(a)?, a.strategy, true),
-    };
-    let strategy = match strategy {
-        Strategy::BestValue { .. } => Strategy::BestValue {
-            within_days: a.within_days,
-        },
-        s => s,
-    };
+    let (order, strategy, explain) = a.order.read()?;
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
     let req = QuoteRequest {
         strategy,
-        date: date_or_today(a.date),
+        date: a.order.date(),
         explain: explain || !a.json,
     };
     let quote = engine

@@ -99,6 +99,8 @@ pub enum SchemaKind {
     Warehouses,
     /// A carrier file (zones, fuel, surcharges, services).
     Carrier,
+    /// A rule file (rules and their cases).
+    Rules,
 }
 
 #[derive(Debug, clap::Args)]
@@ -114,6 +116,7 @@ pub fn schema_text(kind: SchemaKind) -> String {
         SchemaKind::Manifest => schema_for!(lpo_config::files::ManifestFile),
         SchemaKind::Warehouses => schema_for!(lpo_config::files::WarehousesFile),
         SchemaKind::Carrier => schema_for!(lpo_config::files::CarrierFile),
+        SchemaKind::Rules => schema_for!(lpo_config::files::RulesFile),
     };
     serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
 }

@@ -32,7 +32,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
 
 impl<T: JsonSchema> JsonSchema for Sp<T> {
     fn inline_schema() -> bool {
-        true
+        T::inline_schema()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
     }
     fn schema_name() -> Cow<'static, str> {
         T::schema_name()
@@ -170,6 +173,9 @@ pub struct ManifestFile {
     /// GST percentage (default 10).
     #[serde(default)]
     pub gst_pct: Option<Pct>,
+    /// Folder of rule files: every `*.yaml` in it, in name order (optional).
+    #[serde(default)]
+    pub rules: Option<Sp<String>>,
 }
 
 /// The warehouses file.
@@ -445,4 +451,258 @@ pub struct CondDef {
     /// CSV with columns postcode, suburb.
     #[serde(default)]
     pub destinations: Option<Sp<String>>,
+}
+
+/// A rule file: rules in evaluation order, and example cases that test them.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesFile {
+    #[serde(default)]
+    pub rules: Vec<RuleDef>,
+    /// Example orders with the outcome the rules must produce (`lpo test`).
+    #[serde(default)]
+    pub cases: Vec<CaseDef>,
+}
+
+/// A business rule: a condition and one or more actions.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// Unique across all rule files: lowercase letters, digits, `-` and `_`.
+    pub id: Sp<String>,
+    /// What the rule is for, in words.
+    pub description: String,
+    /// `false` keeps the rule in the file but out of force.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When the rule applies; absent means always.
+    #[serde(default)]
+    pub when: Option<Sp<WhenDef>>,
+    /// Shown to users when the rule excludes a service.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Exclude these carriers/services (or, without targets, the options the condition matched).
+    #[serde(default)]
+    pub exclude: Option<Sp<TargetsDef>>,
+    /// Only these carriers/services may ship the order.
+    #[serde(default)]
+    pub require: Option<Sp<TargetsDef>>,
+    /// Add to the selection score (not the invoice): a fixed amount and/or a percentage of the price.
+    #[serde(default)]
+    pub adjust: Option<Sp<AdjustDef>>,
+    /// Break ties in favour of these carriers/services.
+    #[serde(default)]
+    pub prefer: Option<Sp<TargetsDef>>,
+    /// Change order attributes before pricing.
+    #[serde(default)]
+    pub set: Option<Sp<SetDef>>,
+    /// Switch carriers/services off entirely (kill switch); takes no condition.
+    #[serde(default)]
+    pub disable: Option<Sp<TargetsDef>>,
+}
+
+/// Carriers (`hunter`) and services (`tnt/overnight`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsDef {
+    #[serde(default)]
+    pub carriers: Vec<Sp<String>>,
+    /// `carrier/service`.
+    #[serde(default)]
+    pub services: Vec<Sp<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustDef {
+    /// Dollars added to the score (negative to favour).
+    #[serde(default)]
+    pub amount: Option<Dollars>,
+    /// Percentage of the option's invoice total added to the score.
+    #[serde(default)]
+    pub pct: Option<Pct>,
+    /// Limit the adjustment to these carriers …
+    #[serde(default)]
+    pub carriers: Vec<Sp<String>>,
+    /// … or services.
+    #[serde(default)]
+    pub services: Vec<Sp<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetDef {
+    #[serde(default)]
+    pub signature: Option<bool>,
+    #[serde(default)]
+    pub residential: Option<bool>,
+    #[serde(default)]
+    pub dangerous_goods: Option<bool>,
+    #[serde(default)]
+    pub service_level: Option<LevelDef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WeekdayDef {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum StateDef {
+    Nsw,
+    Vic,
+    Qld,
+    Sa,
+    Wa,
+    Tas,
+    Nt,
+    Act,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DateRangeDef {
+    #[serde(default)]
+    pub from: Option<Day>,
+    #[serde(default)]
+    pub to: Option<Day>,
+}
+
+/// A rule condition: every key of one mapping must hold; `all`, `any` and `not` combine mappings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhenDef {
+    #[serde(default)]
+    pub all: Vec<Sp<WhenDef>>,
+    #[serde(default)]
+    pub any: Vec<Sp<WhenDef>>,
+    #[serde(default)]
+    pub not: Option<Box<Sp<WhenDef>>>,
+    /// Total dead weight of the order, kg.
+    #[serde(default)]
+    pub weight_kg: Option<Sp<RangeDef<Kg>>>,
+    /// Some parcel's dead weight, kg.
+    #[serde(default)]
+    pub parcel_weight_kg: Option<Sp<RangeDef<Kg>>>,
+    /// Some parcel's longest side, cm.
+    #[serde(default)]
+    pub longest_cm: Option<Sp<RangeDef<Cm>>>,
+    /// Some parcel's volume, m³.
+    #[serde(default)]
+    pub volume_m3: Option<Sp<RangeDef<M3>>>,
+    /// Number of parcels.
+    #[serde(default)]
+    pub parcels: Option<Sp<RangeDef<Dec<0>>>>,
+    /// Declared value, AUD.
+    #[serde(default)]
+    pub declared_value: Option<Sp<RangeDef<Dollars>>>,
+    #[serde(default)]
+    pub dangerous_goods: Option<bool>,
+    #[serde(default)]
+    pub signature: Option<bool>,
+    #[serde(default)]
+    pub residential: Option<bool>,
+    #[serde(default)]
+    pub service_level: Option<LevelDef>,
+    /// Sales channel is one of these.
+    #[serde(default)]
+    pub channel: Option<Vec<String>>,
+    /// Some SKU of the order is one of these.
+    #[serde(default)]
+    pub sku: Option<Vec<String>>,
+    /// Ship date falls on one of these days.
+    #[serde(default)]
+    pub weekday: Option<Vec<WeekdayDef>>,
+    /// Ship date within these dates (inclusive).
+    #[serde(default)]
+    pub ship_date: Option<Sp<DateRangeDef>>,
+    /// Destination postcode or range: `"0800"`, `"6000-6999"`.
+    #[serde(default)]
+    pub postcodes: Option<Vec<Sp<String>>>,
+    #[serde(default)]
+    pub state: Option<Vec<StateDef>>,
+    #[serde(default)]
+    pub suburb: Option<Vec<String>>,
+    #[serde(default)]
+    pub address_type: Option<Vec<AddressTypeDef>>,
+    /// Destination inside this GeoJSON area (a file inside the config root).
+    #[serde(default)]
+    pub in_area: Option<Sp<String>>,
+    /// Candidate option: great-circle km from its warehouse to the destination.
+    #[serde(default)]
+    pub distance_km: Option<Sp<RangeDef<Kg>>>,
+    /// Candidate option: its carrier is one of these.
+    #[serde(default)]
+    pub carrier: Option<Vec<Sp<String>>>,
+    /// Candidate option: its service (`carrier/service`) is one of these.
+    #[serde(default)]
+    pub service: Option<Vec<Sp<String>>>,
+    /// Candidate option: its destination zone is one of these (zone names of any carrier).
+    #[serde(default)]
+    pub zone: Option<Vec<Sp<String>>>,
+    /// Candidate option: invoice total incl. GST, AUD.
+    #[serde(default)]
+    pub price: Option<Sp<RangeDef<Dollars>>>,
+    /// Candidate option: business days in transit.
+    #[serde(default)]
+    pub eta_days: Option<Sp<RangeDef<Dec<0>>>>,
+    /// Candidate option: ships from one of these warehouses.
+    #[serde(default)]
+    pub from: Option<Vec<Sp<String>>>,
+}
+
+/// An example order and what the rules must make of it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseDef {
+    pub name: Sp<String>,
+    /// The order, in the quote request format (docs/formats.md).
+    #[schemars(with = "serde_json::Value")]
+    pub order: crate::request::QuoteRequestJson,
+    /// Ship date for the case (default: the order's, else 2026-11-26 so that cases never depend on today).
+    #[serde(default)]
+    pub date: Option<Day>,
+    pub expect: ExpectDef,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDef {
+    /// The selected carrier.
+    #[serde(default)]
+    pub carrier: Option<Sp<String>>,
+    /// The selected service (id within the carrier).
+    #[serde(default)]
+    pub service: Option<Sp<String>>,
+    /// The selected warehouse.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// A rule that must have decided the outcome.
+    #[serde(default)]
+    pub rule: Option<Sp<String>>,
+    /// Services that must be excluded, and by which rule.
+    #[serde(default)]
+    pub excluded: Vec<ExpectExcludedDef>,
+    /// No service may take the order.
+    #[serde(default)]
+    pub unallocated: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectExcludedDef {
+    pub carrier: Sp<String>,
+    /// Default: every service of the carrier.
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub rule: Option<Sp<String>>,
 }

@@ -10,3 +10,4 @@ pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use load::{Loaded, MAX_FILE_BYTES, discover, load};
 pub mod output;
 pub mod request;
+pub mod rules;

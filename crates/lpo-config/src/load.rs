@@ -38,6 +38,8 @@ pub struct Loaded {
     pub root: PathBuf,
     /// Files read, relative to the root, in reading order.
     pub files: Vec<String>,
+    /// Example cases carried by the rule files, for `lpo test`.
+    pub cases: Vec<crate::rules::Case>,
 }
 
 /// Finds `lpo.yaml` in `start` or the nearest folder above it, the way cargo finds `Cargo.toml`.
@@ -59,20 +61,22 @@ pub fn load(manifest: &Path) -> Result<Loaded, Vec<Diagnostic>> {
             warnings: l.diags.sorted(),
             root: l.root,
             files: l.files,
+            cases: l.cases,
         }),
         _ => Err(l.diags.sorted()),
     }
 }
 
-struct Loader {
-    root: PathBuf,
-    diags: Diagnostics,
+pub(crate) struct Loader {
+    pub(crate) root: PathBuf,
+    pub(crate) diags: Diagnostics,
     hasher: Sha256,
     files: Vec<String>,
+    cases: Vec<crate::rules::Case>,
 }
 
 /// Ids: lowercase ASCII letters, digits and `_`, starting with a letter.
-fn valid_id(s: &str) -> bool {
+pub(crate) fn valid_id(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -86,7 +90,7 @@ fn parse_postcode(s: &str) -> Option<u16> {
 }
 
 /// `"2000"` or `"2000-2234"` → inclusive range.
-fn parse_postcode_range(s: &str) -> Option<(u16, u16)> {
+pub(crate) fn parse_postcode_range(s: &str) -> Option<(u16, u16)> {
     match s.split_once('-') {
         Some((a, b)) => {
             let (a, b) = (parse_postcode(a)?, parse_postcode(b)?);
@@ -111,11 +115,12 @@ impl Loader {
             root,
             diags: Diagnostics::default(),
             hasher: Sha256::new(),
+            cases: Vec::new(),
             files: Vec::new(),
         }
     }
 
-    fn rel(&self, p: &Path) -> String {
+    pub(crate) fn rel(&self, p: &Path) -> String {
         let r = p.strip_prefix(&self.root).unwrap_or(p);
         r.components()
             .filter_map(|c| match c {
@@ -127,7 +132,7 @@ impl Loader {
     }
 
     /// Resolves a path written in `from_file` (relative to the root), refusing anything outside the root.
-    fn resolve(&mut self, from_file: &str, sp: &Sp<String>) -> Option<PathBuf> {
+    pub(crate) fn resolve(&mut self, from_file: &str, sp: &Sp<String>) -> Option<PathBuf> {
         let pos = Pos::at(from_file, sp.line, sp.column);
         let base = self.root.join(from_file);
         let dir = base.parent().unwrap_or(&self.root);
@@ -176,7 +181,7 @@ impl Loader {
         }
     }
 
-    fn read(&mut self, path: &Path) -> Option<String> {
+    pub(crate) fn read(&mut self, path: &Path) -> Option<String> {
         let rel = self.rel(path);
         let pos = Pos::file(&rel);
         match std::fs::metadata(path) {
@@ -228,7 +233,7 @@ impl Loader {
         }
     }
 
-    fn yaml<T: DeserializeOwned>(&mut self, path: &Path) -> Option<(T, String)> {
+    pub(crate) fn yaml<T: DeserializeOwned>(&mut self, path: &Path) -> Option<(T, String)> {
         let text = self.read(path)?;
         let rel = self.rel(path);
         match serde_saphyr::from_str::<T>(&text) {
@@ -342,7 +347,7 @@ impl Loader {
             .map(|b| format!("{b:02x}"))
             .collect();
         let points: Vec<(f64, f64)> = warehouses.iter().map(|w| (w.lat, w.lon)).collect();
-        Some(Engine {
+        let mut engine = Engine {
             version,
             gst,
             postcodes,
@@ -352,7 +357,24 @@ impl Loader {
             carriers,
             services,
             surcharges,
-        })
+            rules: Vec::new(),
+            rules_use_distance: false,
+        };
+        if let Some(rules) = &m.rules
+            && let Some(dir) = self.resolve(&mrel, rules)
+        {
+            self.cases = self.rules(&dir, (&mrel, rules), &mut engine);
+        }
+        // The version covers every file read, rule files included.
+        engine.version = self
+            .hasher
+            .clone()
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Some(engine)
     }
 
     fn postcodes(&mut self, path: &Path) -> Option<PostcodeIndex> {
@@ -838,7 +860,7 @@ impl Loader {
         })
     }
 
-    fn geojson(&mut self, path: &Path) -> Option<MultiPolygon<f64>> {
+    pub(crate) fn geojson(&mut self, path: &Path) -> Option<MultiPolygon<f64>> {
         let text = self.read(path)?;
         let rel = self.rel(path);
         let bad = |l: &mut Loader, msg: String| {
@@ -1080,6 +1102,7 @@ impl Loader {
             tables,
             surcharges: Vec::new(),
             fuel,
+            disabled_by_rule: None,
         })
     }
 

@@ -171,6 +171,8 @@ pub struct QuoteJson {
     pub options: Vec<OptionJson>,
     pub excluded: Vec<ExcludedJson>,
     pub selected: Option<SelectedJson>,
+    /// Ids of the business rules that changed the outcome.
+    pub rules: Vec<String>,
 }
 
 /// Converts an engine quote to the contract's JSON shape.
@@ -230,7 +232,10 @@ pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
                 service: service.to_string(),
                 from: e.warehouse.map(|w| engine.warehouse_id(w).to_string()),
                 reason_code: e.reason.as_str(),
-                rule: None,
+                rule: e
+                    .rule
+                    .and_then(|r| engine.rules.get(r as usize))
+                    .map(|r| r.id.clone()),
                 detail: e.detail.clone(),
             }
         })
@@ -249,7 +254,17 @@ pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
         options,
         excluded,
         selected,
+        rules: rule_ids(engine, q),
     }
+}
+
+/// Ids of the rules that decided a quote's outcome.
+pub fn rule_ids(engine: &Engine, q: &Quote) -> Vec<String> {
+    q.deciding_rules()
+        .into_iter()
+        .filter_map(|r| engine.rules.get(r as usize))
+        .map(|r| r.id.clone())
+        .collect()
 }
 
 #[cfg(test)]

@@ -390,6 +390,8 @@ pub struct Service {
     /// Indices into [`Engine::surcharges`].
     pub surcharges: Vec<u32>,
     pub fuel: Fuel,
+    /// The `disable` rule that switches this service off, if any.
+    pub disabled_by_rule: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -434,9 +436,22 @@ pub struct Engine {
     /// Sorted by (carrier id, service id), so index order is the tie-break order.
     pub services: Vec<Service>,
     pub surcharges: Vec<Surcharge>,
+    /// Business rules in evaluation order.
+    pub rules: Vec<crate::rules::Rule>,
+    /// Whether any rule tests the distance from the warehouse (then it is computed for every option).
+    pub rules_use_distance: bool,
 }
 
 impl Engine {
+    /// Drops every business rule, leaving the rate cards alone (for comparisons and tests).
+    pub fn clear_rules(&mut self) {
+        self.rules.clear();
+        self.rules_use_distance = false;
+        for s in &mut self.services {
+            s.disabled_by_rule = None;
+        }
+    }
+
     pub fn carrier_of(&self, service: u32) -> Option<&Carrier> {
         let s = self.services.get(service as usize)?;
         self.carriers.get(usize::from(s.carrier))

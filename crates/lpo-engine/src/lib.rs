@@ -7,6 +7,7 @@
 pub mod compiled;
 mod price;
 mod quote;
+pub mod rules;
 pub mod spatial;
 
 pub use compiled::*;

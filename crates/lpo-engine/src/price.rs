@@ -329,6 +329,7 @@ pub(crate) fn price(
         gst,
         total,
         score: total,
+        preference: u32::MAX,
     })
 }
 

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::compiled::{DefaultFrom, Engine, RateKind, Service};
 use crate::price::{Ctx, Prep, kg, prepare, price};
+use crate::rules::{self, Candidate, Subject};
 use crate::spatial::haversine_m;
 
 /// How to quote.
@@ -53,7 +54,10 @@ pub struct Quote {
     /// Surcharge lines (surcharge index, amount) of every option; an option's
     /// `surcharge_lines` is its range in here.
     pub surcharge_lines: Vec<(u32, Cents)>,
+    /// What each business rule did, in the order it happened.
+    pub trace: Vec<rules::Hit>,
     prep: Prep,
+    rule_pass: Vec<Option<bool>>,
 }
 
 impl Default for Quote {
@@ -65,7 +69,9 @@ impl Default for Quote {
             excluded: Vec::new(),
             dest_zones: Vec::new(),
             surcharge_lines: Vec::new(),
+            trace: Vec::new(),
             prep: Prep::default(),
+            rule_pass: Vec::new(),
         }
     }
 }
@@ -73,6 +79,43 @@ impl Default for Quote {
 impl Quote {
     pub fn selected(&self) -> Option<&QuoteOption> {
         self.options.first()
+    }
+
+    /// The rules that changed the outcome, in the order they acted: rules that set order
+    /// attributes, removed or penalised an option at most as dear as the selected one, adjusted or
+    /// preferred the selected option; when nothing was selected, every rule that removed an option.
+    pub fn deciding_rules(&self) -> Vec<u32> {
+        let sel = self.selected();
+        let is_selected = |h: &rules::Hit| {
+            sel.is_some_and(|s| h.service == Some(s.service) && h.warehouse == Some(s.warehouse))
+        };
+        let mut out = Vec::new();
+        for h in &self.trace {
+            let decisive = match h.effect {
+                rules::Effect::Set => true,
+                rules::Effect::Disabled => false,
+                rules::Effect::Excluded | rules::Effect::NotRequired => match sel {
+                    None => true,
+                    Some(s) => h.total.is_some_and(|t| t <= s.total),
+                },
+                rules::Effect::Adjusted(d) => {
+                    d != 0
+                        && (is_selected(h)
+                            || sel.is_some_and(|s| h.total.is_some_and(|t| t <= s.total)))
+                }
+                // A preference only decides when another option had the same score.
+                rules::Effect::Preferred => {
+                    is_selected(h)
+                        && sel.is_some_and(|s| {
+                            self.options.get(1).is_some_and(|o| o.score == s.score)
+                        })
+                }
+            };
+            if decisive && !out.contains(&h.rule) {
+                out.push(h.rule);
+            }
+        }
+        out
     }
 
     /// Invoice lines of an option in order: base, each surcharge, fuel, GST. They sum to its total.
@@ -179,14 +222,8 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
 /// Ranks options best first: by the strategy's key, then score, days, carrier id, service id and
 /// warehouse id (service and warehouse indices follow id order), so the result is a total order.
 pub fn rank(options: &mut [QuoteOption], strategy: Strategy) {
-    // (score, days, service, warehouse) packed into one integer, most significant first.
-    let tie = |o: &QuoteOption| -> u128 {
-        let score = (o.score.0 as u64) ^ (1 << 63); // order-preserving for negative scores
-        (u128::from(score) << 64)
-            | (u128::from(o.eta_days) << 56)
-            | (u128::from(o.service) << 16)
-            | u128::from(o.warehouse)
-    };
+    // Score, then the preference of `prefer` rules, then days, service and warehouse.
+    let tie = |o: &QuoteOption| (o.score, o.preference, o.eta_days, o.service, o.warehouse);
     match strategy {
         Strategy::Cheapest => options.sort_unstable_by_key(tie),
         Strategy::Fastest => options.sort_unstable_by_key(|o| (o.eta_days, tie(o))),
@@ -297,15 +334,39 @@ impl Engine {
         q.excluded.clear();
         q.dest_zones.clear();
         q.surcharge_lines.clear();
+        q.trace.clear();
         self.resolve_into(order, &mut q.warehouses)?;
         let date = order.ship_date.unwrap_or(req.date);
         q.date = date;
+        let point = self.destination_point(order);
+        let state = self.postcodes.get(order.to.postcode).map(|p| p.state);
+        // Rules that set order attributes act before anything is priced.
+        let changed = if self.rules.is_empty() {
+            None
+        } else {
+            let s = Subject {
+                order,
+                date_days: date.days(),
+                point,
+                state,
+            };
+            rules::apply_sets(self, &s, &mut q.trace)
+        };
+        let order = changed.as_ref().unwrap_or(order);
+        let subject = Subject {
+            order,
+            date_days: date.days(),
+            point,
+            state,
+        };
+        if !self.rules.is_empty() {
+            rules::order_pass(self, &subject, &mut q.rule_pass);
+        }
         let ctx = Ctx {
             order,
             date,
             explain: req.explain,
         };
-        let point = self.destination_point(order);
         q.dest_zones.extend(self.carriers.iter().map(|c| {
             c.zones
                 .zone_of(order.to.postcode, order.to.suburb.as_deref(), point)
@@ -317,67 +378,108 @@ impl Engine {
             dest_zones,
             surcharge_lines,
             prep,
+            trace,
+            rule_pass,
             ..
         } = q;
         let d = |f: &dyn Fn() -> String| if req.explain { f() } else { String::new() };
-        let mut exclude =
-            |service: u32, warehouse: Option<u16>, reason: ReasonCode, detail: String| {
-                excluded.push(Exclusion {
-                    service,
-                    warehouse,
-                    reason,
-                    detail,
-                });
-            };
+        let mut exclude_by = |service: u32,
+                              warehouse: Option<u16>,
+                              reason: ReasonCode,
+                              detail: String,
+                              rule: Option<u32>| {
+            excluded.push(Exclusion {
+                service,
+                warehouse,
+                reason,
+                detail,
+                rule,
+            });
+        };
+        let rule_detail = |ri: u32| {
+            if req.explain {
+                self.rules.get(ri as usize).map_or(String::new(), |r| {
+                    format!(
+                        "rule `{}` ({}): {}",
+                        r.id,
+                        r.location,
+                        r.reason.as_deref().unwrap_or(&r.description)
+                    )
+                })
+            } else {
+                String::new()
+            }
+        };
         for (si, svc) in self.services.iter().enumerate() {
             let service = si as u32;
             let Some(carrier) = self.carriers.get(usize::from(svc.carrier)) else {
                 continue;
             };
             if !carrier.enabled {
-                exclude(
+                exclude_by(
                     service,
                     None,
                     ReasonCode::CarrierDisabled,
                     d(&|| format!("carrier `{}` is switched off", carrier.id)),
+                    None,
+                );
+                continue;
+            }
+            if let Some(ri) = svc.disabled_by_rule {
+                trace.push(rules::Hit {
+                    rule: ri,
+                    effect: rules::Effect::Disabled,
+                    service: Some(service),
+                    warehouse: None,
+                    total: None,
+                });
+                exclude_by(
+                    service,
+                    None,
+                    ReasonCode::DisabledByRule,
+                    rule_detail(ri),
+                    Some(ri),
                 );
                 continue;
             }
             if !svc.enabled {
-                exclude(
+                exclude_by(
                     service,
                     None,
                     ReasonCode::ServiceDisabled,
                     d(&|| format!("service `{}` is switched off", svc.id)),
+                    None,
                 );
                 continue;
             }
             if svc.effective_from.is_some_and(|f| date < f)
                 || svc.effective_to.is_some_and(|t| date > t)
             {
-                exclude(
+                exclude_by(
                     service,
                     None,
                     ReasonCode::NotEffective,
                     d(&|| format!("not offered on {date}")),
+                    None,
                 );
                 continue;
             }
             if order.service_level == ServiceLevel::Express && svc.level != ServiceLevel::Express {
-                exclude(
+                exclude_by(
                     service,
                     None,
                     ReasonCode::ServiceLevel,
                     d(&|| "order needs an express service".into()),
+                    None,
                 );
                 continue;
             }
             if let Some((code, detail)) = limit_failure(svc, order, req.explain) {
-                exclude(service, None, code, detail);
+                exclude_by(service, None, code, detail, None);
                 continue;
             }
             let Some(zone) = dest_zones.get(usize::from(svc.carrier)).copied().flatten() else {
-                exclude(
+                exclude_by(
                     service,
                     None,
                     ReasonCode::DestinationNotServiced,
@@ -387,15 +489,17 @@ impl Engine {
                             carrier.name, order.to.postcode
                         )
                     }),
+                    None,
                 );
                 continue;
             };
             let Some(table) = svc.tables.iter().find(|t| t.covers(date)) else {
-                exclude(
+                exclude_by(
                     service,
                     None,
                     ReasonCode::NotEffective,
                     d(&|| format!("no rate table covers {date}")),
+                    None,
                 );
                 continue;
             };
@@ -403,7 +507,7 @@ impl Engine {
             for &w in warehouses.iter() {
                 let Some(origin) = carrier.origin_zone.get(usize::from(w)).copied().flatten()
                 else {
-                    exclude(
+                    exclude_by(
                         service,
                         Some(w),
                         ReasonCode::OriginNotServiced,
@@ -414,11 +518,12 @@ impl Engine {
                                 self.warehouse_id(w)
                             )
                         }),
+                        None,
                     );
                     continue;
                 };
                 let Some(lane) = table.lane(origin, zone) else {
-                    exclude(
+                    exclude_by(
                         service,
                         Some(w),
                         ReasonCode::NoLane,
@@ -429,20 +534,22 @@ impl Engine {
                                 carrier.zones.name(zone)
                             )
                         }),
+                        None,
                     );
                     continue;
                 };
-                let distance_m = if svc.rate_kind == RateKind::DistanceBands {
-                    let wh = self.warehouses.get(usize::from(w));
-                    match (wh, point) {
-                        (Some(wh), Some(p)) => {
-                            Some(haversine_m((wh.lat, wh.lon), p).round() as u64)
+                let distance_m =
+                    if svc.rate_kind == RateKind::DistanceBands || self.rules_use_distance {
+                        let wh = self.warehouses.get(usize::from(w));
+                        match (wh, point) {
+                            (Some(wh), Some(p)) => {
+                                Some(haversine_m((wh.lat, wh.lon), p).round() as u64)
+                            }
+                            _ => None,
                         }
-                        _ => None,
-                    }
-                } else {
-                    None
-                };
+                    } else {
+                        None
+                    };
                 match price(
                     svc,
                     prep,
@@ -450,11 +557,35 @@ impl Engine {
                     &ctx,
                     self.gst,
                     (service, w, zone),
-                    distance_m,
+                    distance_m.filter(|_| svc.rate_kind == RateKind::DistanceBands),
                     surcharge_lines,
                 ) {
-                    Ok(o) => options.push(o),
-                    Err((code, detail)) => exclude(service, Some(w), code, detail),
+                    Ok(mut o) => {
+                        if !self.rules.is_empty() {
+                            let cand = Candidate {
+                                carrier: svc.carrier,
+                                service,
+                                zone,
+                                total: o.total,
+                                eta_days: o.eta_days,
+                                warehouse: w,
+                                distance_m,
+                            };
+                            if let Some((ri, required)) = rules::apply_to_option(
+                                self, &subject, rule_pass, &cand, &mut o, trace,
+                            ) {
+                                let code = if required {
+                                    ReasonCode::NotRequiredByRule
+                                } else {
+                                    ReasonCode::ExcludedByRule
+                                };
+                                exclude_by(service, Some(w), code, rule_detail(ri), Some(ri));
+                                continue;
+                            }
+                        }
+                        options.push(o);
+                    }
+                    Err((code, detail)) => exclude_by(service, Some(w), code, detail, None),
                 }
             }
         }

@@ -30,6 +30,12 @@ pub enum ReasonCode {
     DangerousGoods,
     NoRateBand,
     TooFar,
+    /// A business rule switched the carrier or service off.
+    DisabledByRule,
+    /// A business rule excluded the option.
+    ExcludedByRule,
+    /// A business rule required other carriers or services.
+    NotRequiredByRule,
 }
 
 impl ReasonCode {
@@ -51,6 +57,9 @@ impl ReasonCode {
             ReasonCode::DangerousGoods => "dangerous_goods",
             ReasonCode::NoRateBand => "no_rate_band",
             ReasonCode::TooFar => "too_far",
+            ReasonCode::DisabledByRule => "disabled_by_rule",
+            ReasonCode::ExcludedByRule => "excluded_by_rule",
+            ReasonCode::NotRequiredByRule => "not_required_by_rule",
         }
     }
 }
@@ -122,6 +131,9 @@ pub struct QuoteOption {
     pub total: Cents,
     /// What selection minimises: the total plus rule adjustments (equal to `total` without rules).
     pub score: Cents,
+    /// Tie-break among equal scores: the index of the first `prefer` rule that chose this option
+    /// (lower wins); `u32::MAX` when none did.
+    pub preference: u32,
 }
 
 /// A (warehouse, service) that cannot take the order, and why.
@@ -132,4 +144,6 @@ pub struct Exclusion {
     pub warehouse: Option<u16>,
     pub reason: ReasonCode,
     pub detail: String,
+    /// The business rule that excluded it (index into the engine's rules), if one did.
+    pub rule: Option<u32>,
 }

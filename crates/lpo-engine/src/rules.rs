@@ -1,0 +1,397 @@
+//! Business rules, compiled: conditions over the order and the candidate option, and actions that
+//! exclude, require, adjust the selection score, prefer, set order attributes or switch carriers
+//! off. The evaluation order is documented in `docs/rules.md`:
+//!
+//! 1. `set` rules, in rule order, each seeing the order as changed by the ones before;
+//! 2. `disable` rules switch services off before pricing;
+//! 3. every service is priced;
+//! 4. for each priced option, rules in order: `exclude` and `require` remove it (the first rule to
+//!    remove it is the one reported), `adjust` adds to its score, `prefer` marks it for ties;
+//! 5. options are ranked by score, then preference, then the usual tie-breaks.
+
+use geo::{Contains, MultiPolygon, Point};
+use lpo_model::{AddressType, Bp, Cents, Order, QuoteOption, ServiceLevel, State};
+
+use crate::compiled::{Engine, Range};
+
+/// An order-level or option-level test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pred {
+    /// Total dead weight of the consignment, grams.
+    ConsignmentG(Range),
+    /// Some parcel's dead weight, grams.
+    AnyParcelG(Range),
+    /// Some parcel's longest side, mm.
+    AnyLongestMm(Range),
+    /// Some parcel's volume, mm³.
+    AnyVolumeMm3(Range),
+    Parcels(Range),
+    DeclaredCents(Range),
+    DangerousGoods(bool),
+    Signature(bool),
+    Residential(bool),
+    ServiceLevel(ServiceLevel),
+    Channel(Vec<String>),
+    Sku(Vec<String>),
+    /// ISO weekdays (1 = Monday) of the ship date, as a bit set.
+    Weekday(u8),
+    /// Ship date in days since 1970-01-01, inclusive.
+    ShipDate(Range),
+    Postcodes(Vec<(u16, u16)>),
+    State(Vec<State>),
+    /// Upper-cased suburb names.
+    Suburb(Vec<String>),
+    AddressType(Vec<AddressType>),
+    /// Destination point inside the area.
+    InArea(Box<MultiPolygon<f64>>),
+    // Option-level:
+    Carrier(Vec<u16>),
+    Service(Vec<u32>),
+    /// (carrier, zone) pairs of the named zones.
+    Zone(Vec<(u16, u16)>),
+    /// Invoice total incl. GST, cents.
+    PriceCents(Range),
+    EtaDays(Range),
+    From(Vec<u16>),
+    /// Great-circle distance from the shipping warehouse to the destination, metres.
+    DistanceM(Range),
+}
+
+impl Pred {
+    /// Whether the test needs the candidate option.
+    pub fn is_option_level(&self) -> bool {
+        matches!(
+            self,
+            Pred::Carrier(_)
+                | Pred::Service(_)
+                | Pred::Zone(_)
+                | Pred::PriceCents(_)
+                | Pred::EtaDays(_)
+                | Pred::From(_)
+                | Pred::DistanceM(_)
+        )
+    }
+}
+
+/// A condition tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    True,
+    Leaf(Pred),
+    All(Vec<Expr>),
+    Any(Vec<Expr>),
+    Not(Box<Expr>),
+}
+
+impl Expr {
+    pub fn is_option_level(&self) -> bool {
+        match self {
+            Expr::True => false,
+            Expr::Leaf(p) => p.is_option_level(),
+            Expr::All(v) | Expr::Any(v) => v.iter().any(Expr::is_option_level),
+            Expr::Not(e) => e.is_option_level(),
+        }
+    }
+}
+
+/// Carriers and services an action applies to; empty means "the options the condition matched".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Targets {
+    pub carriers: Vec<u16>,
+    pub services: Vec<u32>,
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        self.carriers.is_empty() && self.services.is_empty()
+    }
+
+    pub fn matches(&self, carrier: u16, service: u32) -> bool {
+        self.carriers.contains(&carrier) || self.services.contains(&service)
+    }
+}
+
+/// Order attributes a `set` rule can change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub signature: Option<bool>,
+    pub residential: Option<bool>,
+    pub dangerous_goods: Option<bool>,
+    pub service_level: Option<ServiceLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Exclude(Targets),
+    Require(Targets),
+    /// Adds a fixed amount and/or a percentage of the option's invoice total to its score.
+    Adjust {
+        targets: Targets,
+        amount: Cents,
+        pct: Bp,
+    },
+    Prefer(Targets),
+    Set(Settings),
+    Disable(Targets),
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub description: String,
+    /// Shown to users when the rule excludes something.
+    pub reason: Option<String>,
+    /// Where it is defined, for explanations: `rules/10-address.yaml:12`.
+    pub location: String,
+    pub when: Expr,
+    pub actions: Vec<Action>,
+}
+
+/// What a rule did to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Set,
+    Disabled,
+    Excluded,
+    NotRequired,
+    /// Score change in cents.
+    Adjusted(i64),
+    Preferred,
+}
+
+/// One entry of the rule trace of a quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub rule: u32,
+    pub effect: Effect,
+    /// The option it applied to, when it applied to one.
+    pub service: Option<u32>,
+    pub warehouse: Option<u16>,
+    /// The option's invoice total, when it was priced.
+    pub total: Option<Cents>,
+}
+
+/// What the rules may look at for one order (and, for option-level tests, one option).
+pub struct Subject<'a> {
+    pub order: &'a Order,
+    pub date_days: i32,
+    pub point: Option<(f64, f64)>,
+    pub state: Option<State>,
+}
+
+/// The candidate option under test.
+pub struct Candidate {
+    pub carrier: u16,
+    pub service: u32,
+    pub zone: u16,
+    pub total: Cents,
+    pub eta_days: u8,
+    pub warehouse: u16,
+    pub distance_m: Option<u64>,
+}
+
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl Pred {
+    /// `None` when the test needs an option and none is given.
+    fn eval(&self, s: &Subject<'_>, c: Option<&Candidate>) -> Option<bool> {
+        let o = s.order;
+        let parcels = &o.parcels;
+        Some(match self {
+            Pred::ConsignmentG(r) => r.contains(i(o.total_weight_g())),
+            Pred::AnyParcelG(r) => parcels.iter().any(|p| r.contains(i64::from(p.weight_g))),
+            Pred::AnyLongestMm(r) => parcels
+                .iter()
+                .any(|p| r.contains(i64::from(p.longest_mm()))),
+            Pred::AnyVolumeMm3(r) => parcels.iter().any(|p| r.contains(i(p.volume_mm3()))),
+            Pred::Parcels(r) => r.contains(parcels.len() as i64),
+            Pred::DeclaredCents(r) => r.contains(o.declared_value.map_or(0, |c| c.0)),
+            Pred::DangerousGoods(b) => o.dangerous_goods == *b,
+            Pred::Signature(b) => o.signature == *b,
+            Pred::Residential(b) => o.to.residential == *b,
+            Pred::ServiceLevel(l) => o.service_level == *l,
+            Pred::Channel(v) => o
+                .channel
+                .as_deref()
+                .is_some_and(|ch| v.iter().any(|x| x.eq_ignore_ascii_case(ch))),
+            Pred::Sku(v) => o.skus().any(|sku| v.iter().any(|x| x == sku)),
+            Pred::Weekday(mask) => {
+                let wd = lpo_model::Date::from_days(s.date_days).weekday();
+                mask & (1 << (wd - 1)) != 0
+            }
+            Pred::ShipDate(r) => r.contains(i64::from(s.date_days)),
+            Pred::Postcodes(v) => v.iter().any(|&(a, b)| (a..=b).contains(&o.to.postcode)),
+            Pred::State(v) => s.state.is_some_and(|st| v.contains(&st)),
+            Pred::Suburb(v) => {
+                o.to.suburb
+                    .as_deref()
+                    .is_some_and(|sub| v.iter().any(|x| x.eq_ignore_ascii_case(sub)))
+            }
+            Pred::AddressType(v) => v.contains(&o.to.address_type),
+            Pred::InArea(mp) => s
+                .point
+                .is_some_and(|(lat, lon)| mp.contains(&Point::new(lon, lat))),
+            Pred::Carrier(v) => v.contains(&c?.carrier),
+            Pred::Service(v) => v.contains(&c?.service),
+            Pred::Zone(v) => {
+                let c = c?;
+                v.contains(&(c.carrier, c.zone))
+            }
+            Pred::PriceCents(r) => r.contains(c?.total.0),
+            Pred::EtaDays(r) => r.contains(i64::from(c?.eta_days)),
+            Pred::From(v) => v.contains(&c?.warehouse),
+            Pred::DistanceM(r) => c?.distance_m.is_some_and(|d| r.contains(i(d))),
+        })
+    }
+}
+
+impl Expr {
+    /// Three-valued: `None` when the answer depends on an option that was not given.
+    pub fn eval(&self, s: &Subject<'_>, c: Option<&Candidate>) -> Option<bool> {
+        match self {
+            Expr::True => Some(true),
+            Expr::Leaf(p) => p.eval(s, c),
+            Expr::All(v) => {
+                let mut unknown = false;
+                for e in v {
+                    match e.eval(s, c) {
+                        Some(false) => return Some(false),
+                        None => unknown = true,
+                        Some(true) => {}
+                    }
+                }
+                if unknown { None } else { Some(true) }
+            }
+            Expr::Any(v) => {
+                let mut unknown = false;
+                for e in v {
+                    match e.eval(s, c) {
+                        Some(true) => return Some(true),
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
+                }
+                if unknown { None } else { Some(false) }
+            }
+            Expr::Not(e) => e.eval(s, c).map(|b| !b),
+        }
+    }
+}
+
+/// Applies `set` rules to a copy of the order; returns it when any rule changed something.
+pub(crate) fn apply_sets(engine: &Engine, s: &Subject<'_>, trace: &mut Vec<Hit>) -> Option<Order> {
+    let mut changed: Option<Order> = None;
+    for (ri, rule) in engine.rules.iter().enumerate() {
+        for a in &rule.actions {
+            let Action::Set(set) = a else { continue };
+            let current = changed.as_ref().unwrap_or(s.order);
+            let subject = Subject {
+                order: current,
+                date_days: s.date_days,
+                point: s.point,
+                state: s.state,
+            };
+            if rule.when.eval(&subject, None) != Some(true) {
+                continue;
+            }
+            let mut o = current.clone();
+            if let Some(v) = set.signature {
+                o.signature = v;
+            }
+            if let Some(v) = set.residential {
+                o.to.residential = v;
+            }
+            if let Some(v) = set.dangerous_goods {
+                o.dangerous_goods = v;
+            }
+            if let Some(v) = set.service_level {
+                o.service_level = v;
+            }
+            trace.push(Hit {
+                rule: ri as u32,
+                effect: Effect::Set,
+                service: None,
+                warehouse: None,
+                total: None,
+            });
+            changed = Some(o);
+        }
+    }
+    changed
+}
+
+/// Decides, for every rule, whether its condition holds for the order regardless of the option
+/// (`Some`), or depends on it (`None`). Kept per order so options only test what they must.
+pub(crate) fn order_pass(engine: &Engine, s: &Subject<'_>, out: &mut Vec<Option<bool>>) {
+    out.clear();
+    out.extend(engine.rules.iter().map(|r| r.when.eval(s, None)));
+}
+
+/// Whether a `disable` rule switches this service off; returns the rule.
+pub fn disabled_by(rules: &[Rule], carrier: u16, service: u32) -> Option<u32> {
+    rules
+        .iter()
+        .position(|r| {
+            r.actions
+                .iter()
+                .any(|a| matches!(a, Action::Disable(t) if t.matches(carrier, service)))
+        })
+        .map(|i| i as u32)
+}
+
+/// Applies exclude/require/adjust/prefer rules to one priced option. Returns the excluding rule
+/// and whether it was a `require`, or `None` when the option stays (possibly with a new score).
+pub(crate) fn apply_to_option(
+    engine: &Engine,
+    s: &Subject<'_>,
+    order_pass: &[Option<bool>],
+    cand: &Candidate,
+    opt: &mut QuoteOption,
+    trace: &mut Vec<Hit>,
+) -> Option<(u32, bool)> {
+    for (ri, rule) in engine.rules.iter().enumerate() {
+        let pass = match order_pass.get(ri).copied().flatten() {
+            Some(false) => continue,
+            Some(true) => true,
+            None => rule.when.eval(s, Some(cand)) == Some(true),
+        };
+        let hit = |effect| Hit {
+            rule: ri as u32,
+            effect,
+            service: Some(cand.service),
+            warehouse: Some(cand.warehouse),
+            total: Some(cand.total),
+        };
+        for a in &rule.actions {
+            let targeted = |t: &Targets| t.is_empty() || t.matches(cand.carrier, cand.service);
+            match a {
+                Action::Exclude(t) if pass && targeted(t) => {
+                    trace.push(hit(Effect::Excluded));
+                    return Some((ri as u32, false));
+                }
+                Action::Require(t) if pass && !t.matches(cand.carrier, cand.service) => {
+                    trace.push(hit(Effect::NotRequired));
+                    return Some((ri as u32, true));
+                }
+                Action::Adjust {
+                    targets,
+                    amount,
+                    pct,
+                } if pass && targeted(targets) => {
+                    let delta = *amount + cand.total.pct(*pct);
+                    opt.score += delta;
+                    trace.push(hit(Effect::Adjusted(delta.0)));
+                }
+                Action::Prefer(t) if pass && targeted(t) && opt.preference == u32::MAX => {
+                    opt.preference = ri as u32;
+                    trace.push(hit(Effect::Preferred));
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
