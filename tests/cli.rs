@@ -441,3 +441,214 @@ fn schema_is_committed_and_current() {
         );
     }
 }
+
+#[test]
+fn lpo_test_runs_the_bundled_cases_and_reports_failures() {
+    let out = lpo(&["test"], &root());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let last = text.lines().last().unwrap_or("");
+    assert!(last.ends_with(" passed, 0 failed"), "{last}");
+    let passed: usize = last
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 15, "{text}");
+
+    // A case that expects the wrong carrier fails with expected vs actual and the rule trace.
+    let dir = tmp();
+    let cfg = dir.path().join("cfg");
+    std::fs::create_dir_all(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    for entry in ["data", "lpo.yaml"] {
+        let from = root().join(entry);
+        let to = cfg.join(entry);
+        if from.is_dir() {
+            std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
+            copy_tree(&from, &to);
+        } else {
+            std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    std::fs::create_dir_all(cfg.join("rules")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        cfg.join("rules/10.yaml"),
+        "rules:\n  - id: no-cp\n    description: d\n    exclude: { carriers: [couriersplease] }\ncases:\n  - name: wrong on purpose\n    order: { to: { postcode: \"3000\" }, parcels: [{ weight_kg: 2.5, length_cm: 30, width_cm: 20, height_cm: 10 }], from: [mel] }\n    expect: { carrier: couriersplease, rule: no-cp }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = lpo(&["test"], &cfg);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL  rules/10.yaml:6  wrong on purpose"),
+        "{text}"
+    );
+    assert!(text.contains("expected couriersplease/*, got "), "{text}");
+    assert!(
+        text.contains("rule `no-cp` (rules/10.yaml:2) excluded couriersplease/road from mel"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("0 passed, 1 failed"), "{text}");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let t = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&t).unwrap_or_else(|e| panic!("{e}"));
+            copy_tree(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+#[test]
+fn explain_names_the_rules_and_the_price_gaps() {
+    let out = lpo(
+        &[
+            "explain",
+            "--to-postcode",
+            "4825",
+            "--weight-kg",
+            "2",
+            "--dims-cm",
+            "30x20x10",
+            "--from",
+            "syd",
+            "--service-level",
+            "express",
+            "--date",
+            "2026-11-26",
+        ],
+        &root(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.starts_with("Chosen: tge/priority from syd"), "{text}");
+    assert!(
+        text.contains("Decided by rules: express-within-2-days (rules/20-service-levels.yaml:"),
+        "{text}"
+    );
+    assert!(text.contains("auspost/express_post from syd            excluded_by_rule: rule `express-within-2-days`"), "{text}");
+    assert!(text.contains("(would cost $"), "{text}");
+    assert!(
+        text.contains("tnt/overnight                            disabled_by_rule"),
+        "{text}"
+    );
+    // Every service appears once under "Why not the others" (13 of 14; the 14th is chosen).
+    let why: Vec<&str> = text
+        .split("Why not the others:")
+        .nth(1)
+        .unwrap_or("")
+        .split("Rule trace:")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(why.len(), 13, "{text}");
+
+    // From an orders CSV by id, as JSON.
+    let out = lpo(
+        &[
+            "explain",
+            "--orders",
+            "examples/orders-with-errors.csv",
+            "--order-id",
+            "MULTI",
+            "--json",
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v["options"].as_array().is_some_and(|o| !o.is_empty()));
+    let excluded = v["excluded"].as_array().cloned().unwrap_or_default();
+    assert!(excluded.iter().any(|e| {
+        e["rule"] == "suspend-tnt-overnight"
+            && e["rule_location"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("rules/10-carriers.yaml:"))
+    }));
+    // A rejected order says why.
+    let out = lpo(
+        &[
+            "explain",
+            "--orders",
+            "examples/orders-with-errors.csv",
+            "--order-id",
+            "BAD-WEIGHT",
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("weight_kg"), "{}", stderr(&out));
+}
+
+#[test]
+fn plans_and_quotes_name_the_deciding_rules() {
+    let dir = tmp();
+    let plan = dir.path().join("plan.csv");
+    let out = lpo(
+        &[
+            "optimise",
+            "--orders",
+            "examples/orders.csv",
+            "--out",
+            plan.to_str().unwrap_or(""),
+        ],
+        &root(),
+    );
+    assert!(matches!(out.status.code(), Some(0 | 3)));
+    let rows = rows(&read(&plan));
+    let with_rules: Vec<_> = rows
+        .iter()
+        .filter(|r| r["status"] == "allocated" && !r["reason"].is_empty())
+        .collect();
+    assert!(!with_rules.is_empty());
+    let known = [
+        "signature-over-500",
+        "cp-claims-qld",
+        "remote-area-penalty",
+        "marketplace-tracking",
+        "express-within-2-days",
+    ];
+    assert!(
+        with_rules
+            .iter()
+            .any(|r| known.iter().any(|k| r["reason"].contains(k))),
+        "{with_rules:?}"
+    );
+    let out = lpo(
+        &[
+            "quote",
+            "--to-postcode",
+            "6000",
+            "--weight-kg",
+            "35",
+            "--dims-cm",
+            "60x40x40",
+            "--from",
+            "syd",
+            "--date",
+            "2026-11-26",
+            "--json",
+        ],
+        &root(),
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["selected"]["carrier"], "allied");
+    assert_eq!(v["rules"][0], "heavy-to-wa-by-allied");
+    assert!(
+        v["excluded"]
+            .as_array()
+            .is_some_and(|x| x.iter().any(|e| e["rule"] == "heavy-to-wa-by-allied"
+                && e["reason_code"] == "not_required_by_rule"))
+    );
+}

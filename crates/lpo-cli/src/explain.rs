@@ -207,8 +207,17 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             .warehouse
             .map(|w| format!(" from {}", engine.warehouse_id(w)))
             .unwrap_or_default();
+        let would = q
+            .trace
+            .iter()
+            .find(|h| {
+                e.rule == Some(h.rule) && h.service == Some(e.service) && h.warehouse == e.warehouse
+            })
+            .and_then(|h| h.total)
+            .map(|t| format!(" (would cost ${t})"))
+            .unwrap_or_default();
         println!(
-            "  {:<40} {}: {}",
+            "  {:<40} {}: {}{would}",
             format!("{c}/{s}{from}"),
             e.reason,
             e.detail

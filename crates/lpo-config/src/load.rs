@@ -242,6 +242,13 @@ impl Loader {
                 let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
                 let msg = e.without_snippet().to_string();
                 let msg = strip_location(msg.lines().next().unwrap_or("")).to_string();
+                // The parser's advice about its own options means nothing to a user.
+                let msg = match msg.split_once(", set DuplicateKeyPolicy") {
+                    Some((head, _)) => {
+                        head.replace("duplicate mapping key: ", "duplicate key `") + "`"
+                    }
+                    None => msg,
+                };
                 let (code, hint) = classify_yaml_error(&msg);
                 self.diags
                     .error(code, &Pos::at(&rel, line, column), msg, hint);
@@ -1820,6 +1827,9 @@ fn classify_yaml_error(msg: &str) -> (&'static str, Option<String>) {
         || lower.contains("invalid value")
         || lower.contains("decimal")
         || lower.contains("date")
+        || lower.contains("not a number")
+        || lower.contains("too large")
+        || lower.contains("finite")
     {
         ("invalid-value", None)
     } else {
