@@ -1,4 +1,5 @@
-//! Engine time of quoting one order across every bundled service, and of loading the config.
+//! Engine time of quoting one order across every bundled service — without rules, with the
+//! bundled rules, and with 1,000 generated rules — and of loading the config.
 //!
 //! `cargo bench --bench quote`
 
@@ -6,8 +7,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lpo_engine::QuoteRequest;
-use lpo_model::{Date, Order, Parcel, Strategy};
+use lpo_engine::rules::{Action, Expr, Pred, Rule, Targets};
+use lpo_engine::{Engine, QuoteRequest, Range};
+use lpo_model::{Bp, Cents, Date, Order, Parcel, Strategy};
 
 fn manifest() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/lpo.yaml"))
@@ -26,12 +28,84 @@ fn order(from: &[&str]) -> Order {
     o
 }
 
+/// 1,000 rules of the shapes analysts write: postcode-range exclusions, weight-band penalties,
+/// carrier/state surcharges on the score, and zone preferences, spread over the carriers.
+fn generated_rules(engine: &Engine) -> Vec<Rule> {
+    let carriers = engine.carriers.len() as u16;
+    (0..1000u32)
+        .map(|i| {
+            let carrier = (i % u32::from(carriers)) as u16;
+            let lo = 800 + (i * 7) % 9000;
+            let (when, action) = match i % 4 {
+                0 => (
+                    Expr::Leaf(Pred::Postcodes(vec![(lo as u16, (lo + 40) as u16)])),
+                    Action::Exclude(Targets {
+                        carriers: vec![carrier],
+                        services: vec![],
+                    }),
+                ),
+                1 => (
+                    Expr::Leaf(Pred::ConsignmentG(Range {
+                        over: Some(i64::from(i) * 37),
+                        ..Range::default()
+                    })),
+                    Action::Adjust {
+                        targets: Targets {
+                            carriers: vec![carrier],
+                            services: vec![],
+                        },
+                        amount: Cents(50),
+                        pct: Bp(0),
+                    },
+                ),
+                2 => (
+                    Expr::All(vec![
+                        Expr::Leaf(Pred::Carrier(vec![carrier])),
+                        Expr::Leaf(Pred::PriceCents(Range {
+                            over: Some(i64::from(i) * 10),
+                            ..Range::default()
+                        })),
+                    ]),
+                    Action::Adjust {
+                        targets: Targets::default(),
+                        amount: Cents(0),
+                        pct: Bp(100),
+                    },
+                ),
+                _ => (
+                    Expr::Any(vec![
+                        Expr::Leaf(Pred::Postcodes(vec![(lo as u16, (lo + 5) as u16)])),
+                        Expr::Not(Box::new(Expr::Leaf(Pred::Residential(true)))),
+                    ]),
+                    Action::Prefer(Targets {
+                        carriers: vec![carrier],
+                        services: vec![],
+                    }),
+                ),
+            };
+            Rule {
+                id: format!("gen-{i}"),
+                description: "generated".into(),
+                reason: None,
+                location: format!("bench:{i}"),
+                when,
+                actions: vec![action],
+            }
+        })
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let loaded = match lpo_config::load(manifest()) {
         Ok(l) => l,
         Err(d) => panic!("bundled config is invalid: {d:?}"),
     };
-    let engine = &loaded.engine;
+    let with_rules = &loaded.engine;
+    let mut no_rules = with_rules.clone();
+    no_rules.clear_rules();
+    let mut many = no_rules.clone();
+    let generated = generated_rules(&many);
+    many.set_rules(generated);
     let date = Date::from_ymd(2026, 11, 26).unwrap_or(Date::from_days(0));
     let req = QuoteRequest {
         strategy: Strategy::Cheapest,
@@ -40,22 +114,30 @@ fn bench(c: &mut Criterion) {
     };
     let one = order(&["syd"]);
     let three = order(&[]);
-    c.bench_function("quote/1 parcel, 1 warehouse, all services", |b| {
-        b.iter(|| black_box(engine.quote(black_box(&one), &req)))
+    let mut g = c.benchmark_group("quote");
+    g.bench_function("1 parcel, 1 warehouse, no rules", |b| {
+        b.iter(|| black_box(no_rules.quote(black_box(&one), &req)))
     });
-    c.bench_function("quote/1 parcel, 3 warehouses, all services", |b| {
-        b.iter(|| black_box(engine.quote(black_box(&three), &req)))
+    g.bench_function("1 parcel, 1 warehouse, bundled rules", |b| {
+        b.iter(|| black_box(with_rules.quote(black_box(&one), &req)))
+    });
+    g.bench_function("1 parcel, 1 warehouse, 1000 generated rules", |b| {
+        b.iter(|| black_box(many.quote(black_box(&one), &req)))
+    });
+    g.bench_function("1 parcel, 3 warehouses, bundled rules", |b| {
+        b.iter(|| black_box(with_rules.quote(black_box(&three), &req)))
     });
     let explain = QuoteRequest {
         explain: true,
         ..req
     };
-    c.bench_function("quote/1 parcel, 1 warehouse, with explanations", |b| {
-        b.iter(|| black_box(engine.quote(black_box(&one), &explain)))
+    g.bench_function("1 parcel, 1 warehouse, bundled rules, explanations", |b| {
+        b.iter(|| black_box(with_rules.quote(black_box(&one), &explain)))
     });
+    g.finish();
     let mut g = c.benchmark_group("config");
     g.sample_size(20);
-    g.bench_function("load and index the bundled config", |b| {
+    g.bench_function("load, validate and index the bundled config", |b| {
         b.iter(|| black_box(lpo_config::load(manifest()).is_ok()))
     });
     g.finish();

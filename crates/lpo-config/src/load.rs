@@ -366,6 +366,8 @@ impl Loader {
             surcharges,
             rules: Vec::new(),
             rules_use_distance: false,
+            rules_by_service: Vec::new(),
+            setting_rules: Vec::new(),
         };
         if let Some(rules) = &m.rules
             && let Some(dir) = self.resolve(&mrel, rules)

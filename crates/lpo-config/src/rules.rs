@@ -158,17 +158,7 @@ impl Loader {
             }
         }
         self.check_reachability(&rules, &defs, engine);
-        engine.rules_use_distance = rules.iter().any(|r| uses_distance(&r.when));
-        engine.rules = rules;
-        let disabled: Vec<Option<u32>> = engine
-            .services
-            .iter()
-            .enumerate()
-            .map(|(si, s)| disabled_by(&engine.rules, s.carrier, si as u32))
-            .collect();
-        for (svc, d) in engine.services.iter_mut().zip(disabled) {
-            svc.disabled_by_rule = d;
-        }
+        engine.set_rules(rules);
         // Cases, checked against the final rule set.
         let mut cases = Vec::new();
         for (file, rel) in &files {
@@ -837,15 +827,6 @@ impl Loader {
                 unallocated: x.unallocated,
             },
         })
-    }
-}
-
-fn uses_distance(e: &Expr) -> bool {
-    match e {
-        Expr::Leaf(Pred::DistanceM(_)) => true,
-        Expr::All(v) | Expr::Any(v) => v.iter().any(uses_distance),
-        Expr::Not(e) => uses_distance(e),
-        _ => false,
     }
 }
 

@@ -440,16 +440,37 @@ pub struct Engine {
     pub rules: Vec<crate::rules::Rule>,
     /// Whether any rule tests the distance from the warehouse (then it is computed for every option).
     pub rules_use_distance: bool,
+    /// Per service, the rules that could act on its options (see [`Engine::set_rules`]).
+    pub rules_by_service: Vec<Vec<u32>>,
+    /// Rules with a `set` action, in rule order.
+    pub setting_rules: Vec<u32>,
 }
 
 impl Engine {
     /// Drops every business rule, leaving the rate cards alone (for comparisons and tests).
     pub fn clear_rules(&mut self) {
-        self.rules.clear();
-        self.rules_use_distance = false;
-        for s in &mut self.services {
-            s.disabled_by_rule = None;
+        self.set_rules(Vec::new());
+    }
+
+    /// Installs business rules and the indexes built from them: which services `disable` rules
+    /// switch off, which rules can act on each service, whether distances are needed.
+    pub fn set_rules(&mut self, rules: Vec<crate::rules::Rule>) {
+        for (si, s) in self.services.iter_mut().enumerate() {
+            s.disabled_by_rule = crate::rules::disabled_by(&rules, s.carrier, si as u32);
         }
+        self.rules_by_service = crate::rules::index_by_service(&rules, &self.services);
+        self.rules_use_distance = rules.iter().any(|r| crate::rules::uses_distance(&r.when));
+        self.setting_rules = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.actions
+                    .iter()
+                    .any(|a| matches!(a, crate::rules::Action::Set(_)))
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        self.rules = rules;
     }
 
     pub fn carrier_of(&self, service: u32) -> Option<&Carrier> {

@@ -57,7 +57,8 @@ pub struct Quote {
     /// What each business rule did, in the order it happened.
     pub trace: Vec<rules::Hit>,
     prep: Prep,
-    rule_pass: Vec<Option<bool>>,
+    rule_pass: Vec<u8>,
+    distances: Vec<Option<Option<u64>>>,
 }
 
 impl Default for Quote {
@@ -72,6 +73,7 @@ impl Default for Quote {
             trace: Vec::new(),
             prep: Prep::default(),
             rule_pass: Vec::new(),
+            distances: Vec::new(),
         }
     }
 }
@@ -380,8 +382,17 @@ impl Engine {
             prep,
             trace,
             rule_pass,
+            distances,
             ..
         } = q;
+        distances.clear();
+        if self
+            .services
+            .iter()
+            .any(|s| s.rate_kind == RateKind::DistanceBands)
+        {
+            distances.resize(self.warehouses.len(), None);
+        }
         let d = |f: &dyn Fn() -> String| if req.explain { f() } else { String::new() };
         let mut exclude_by = |service: u32,
                               warehouse: Option<u16>,
@@ -426,13 +437,15 @@ impl Engine {
                 continue;
             }
             if let Some(ri) = svc.disabled_by_rule {
-                trace.push(rules::Hit {
-                    rule: ri,
-                    effect: rules::Effect::Disabled,
-                    service: Some(service),
-                    warehouse: None,
-                    total: None,
-                });
+                if req.explain {
+                    trace.push(rules::Hit {
+                        rule: ri,
+                        effect: rules::Effect::Disabled,
+                        service: Some(service),
+                        warehouse: None,
+                        total: None,
+                    });
+                }
                 exclude_by(
                     service,
                     None,
@@ -538,18 +551,26 @@ impl Engine {
                     );
                     continue;
                 };
-                let distance_m =
-                    if svc.rate_kind == RateKind::DistanceBands || self.rules_use_distance {
-                        let wh = self.warehouses.get(usize::from(w));
-                        match (wh, point) {
-                            (Some(wh), Some(p)) => {
-                                Some(haversine_m((wh.lat, wh.lon), p).round() as u64)
+                // Warehouse to destination, computed once per warehouse and order, when needed.
+                let distance_m = if svc.rate_kind == RateKind::DistanceBands {
+                    match distances.get(usize::from(w)).copied().flatten() {
+                        Some(d) => d,
+                        None => {
+                            let d = match (self.warehouses.get(usize::from(w)), point) {
+                                (Some(wh), Some(p)) => {
+                                    Some(haversine_m((wh.lat, wh.lon), p).round() as u64)
+                                }
+                                _ => None,
+                            };
+                            if let Some(slot) = distances.get_mut(usize::from(w)) {
+                                *slot = Some(d);
                             }
-                            _ => None,
+                            d
                         }
-                    } else {
-                        None
-                    };
+                    }
+                } else {
+                    None
+                };
                 match price(
                     svc,
                     prep,
@@ -569,7 +590,15 @@ impl Engine {
                                 total: o.total,
                                 eta_days: o.eta_days,
                                 warehouse: w,
-                                distance_m,
+                                distance_m: distance_m
+                                    .map(Some)
+                                    .map(std::cell::OnceCell::from)
+                                    .unwrap_or_default(),
+                                points: self
+                                    .warehouses
+                                    .get(usize::from(w))
+                                    .zip(point)
+                                    .map(|(wh, p)| ((wh.lat, wh.lon), p)),
                             };
                             if let Some((ri, required)) = rules::apply_to_option(
                                 self, &subject, rule_pass, &cand, &mut o, trace,

@@ -188,7 +188,11 @@ pub struct Candidate {
     pub total: Cents,
     pub eta_days: u8,
     pub warehouse: u16,
-    pub distance_m: Option<u64>,
+    /// Great-circle metres from the warehouse to the destination, worked out only when a rule
+    /// asks (distance-priced services set it up front).
+    pub distance_m: std::cell::OnceCell<Option<u64>>,
+    /// Warehouse and destination points, for working the distance out.
+    pub points: Option<((f64, f64), (f64, f64))>,
 }
 
 fn i(v: u64) -> i64 {
@@ -243,12 +247,54 @@ impl Pred {
             Pred::PriceCents(r) => r.contains(c?.total.0),
             Pred::EtaDays(r) => r.contains(i64::from(c?.eta_days)),
             Pred::From(v) => v.contains(&c?.warehouse),
-            Pred::DistanceM(r) => c?.distance_m.is_some_and(|d| r.contains(i(d))),
+            Pred::DistanceM(r) => {
+                let c = c?;
+                let d = c.distance_m.get_or_init(|| {
+                    c.points
+                        .map(|(a, b)| crate::spatial::haversine_m(a, b).round() as u64)
+                });
+                d.is_some_and(|d| r.contains(i(d)))
+            }
         })
     }
 }
 
 impl Expr {
+    /// What can be known of the condition from an option's carrier and service alone: `Some(false)`
+    /// when no option of that service can ever match, so the rule need not be tried on it.
+    pub fn static_match(&self, carrier: u16, service: u32) -> Option<bool> {
+        match self {
+            Expr::True => Some(true),
+            Expr::Leaf(Pred::Carrier(v)) => Some(v.contains(&carrier)),
+            Expr::Leaf(Pred::Service(v)) => Some(v.contains(&service)),
+            Expr::Leaf(Pred::Zone(v)) => (!v.iter().any(|&(c, _)| c == carrier)).then_some(false),
+            Expr::Leaf(_) => None,
+            Expr::All(v) => {
+                let parts: Vec<Option<bool>> =
+                    v.iter().map(|e| e.static_match(carrier, service)).collect();
+                if parts.contains(&Some(false)) {
+                    Some(false)
+                } else if parts.iter().all(|p| *p == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            Expr::Any(v) => {
+                let parts: Vec<Option<bool>> =
+                    v.iter().map(|e| e.static_match(carrier, service)).collect();
+                if parts.contains(&Some(true)) {
+                    Some(true)
+                } else if parts.iter().all(|p| *p == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            Expr::Not(e) => e.static_match(carrier, service).map(|b| !b),
+        }
+    }
+
     /// Three-valued: `None` when the answer depends on an option that was not given.
     pub fn eval(&self, s: &Subject<'_>, c: Option<&Candidate>) -> Option<bool> {
         match self {
@@ -284,7 +330,10 @@ impl Expr {
 /// Applies `set` rules to a copy of the order; returns it when any rule changed something.
 pub(crate) fn apply_sets(engine: &Engine, s: &Subject<'_>, trace: &mut Vec<Hit>) -> Option<Order> {
     let mut changed: Option<Order> = None;
-    for (ri, rule) in engine.rules.iter().enumerate() {
+    for &ri in &engine.setting_rules {
+        let Some(rule) = engine.rules.get(ri as usize) else {
+            continue;
+        };
         for a in &rule.actions {
             let Action::Set(set) = a else { continue };
             let current = changed.as_ref().unwrap_or(s.order);
@@ -325,9 +374,66 @@ pub(crate) fn apply_sets(engine: &Engine, s: &Subject<'_>, trace: &mut Vec<Hit>)
 
 /// Decides, for every rule, whether its condition holds for the order regardless of the option
 /// (`Some`), or depends on it (`None`). Kept per order so options only test what they must.
-pub(crate) fn order_pass(engine: &Engine, s: &Subject<'_>, out: &mut Vec<Option<bool>>) {
+/// Per rule, for one order: 0 = cannot act on any option, 1 = its condition holds whatever the
+/// option, 2 = it depends on the option.
+pub(crate) fn order_pass(engine: &Engine, s: &Subject<'_>, out: &mut Vec<u8>) {
     out.clear();
-    out.extend(engine.rules.iter().map(|r| r.when.eval(s, None)));
+    out.extend(engine.rules.iter().map(|r| {
+        if !r.acts_on_options() {
+            return 0;
+        }
+        match r.when.eval(s, None) {
+            Some(false) => 0,
+            Some(true) => 1,
+            None => 2,
+        }
+    }));
+}
+
+impl Rule {
+    /// Whether the rule has an action that acts on priced options.
+    pub fn acts_on_options(&self) -> bool {
+        self.actions.iter().any(|a| {
+            matches!(
+                a,
+                Action::Exclude(_) | Action::Require(_) | Action::Adjust { .. } | Action::Prefer(_)
+            )
+        })
+    }
+}
+
+impl Action {
+    /// Whether this action could do anything to an option of `carrier`/`service`.
+    pub fn could_apply(&self, carrier: u16, service: u32) -> bool {
+        let targeted = |t: &Targets| t.is_empty() || t.matches(carrier, service);
+        match self {
+            Action::Exclude(t) | Action::Prefer(t) => targeted(t),
+            Action::Adjust { targets, .. } => targeted(targets),
+            Action::Require(t) => !t.matches(carrier, service),
+            Action::Set(_) | Action::Disable(_) => false,
+        }
+    }
+}
+
+/// For every service, the rules that could act on its options, in rule order.
+pub fn index_by_service(rules: &[Rule], services: &[crate::compiled::Service]) -> Vec<Vec<u32>> {
+    services
+        .iter()
+        .enumerate()
+        .map(|(si, svc)| {
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    r.actions
+                        .iter()
+                        .any(|a| a.could_apply(svc.carrier, si as u32))
+                        && r.when.static_match(svc.carrier, si as u32) != Some(false)
+                })
+                .map(|(ri, _)| ri as u32)
+                .collect()
+        })
+        .collect()
 }
 
 /// Whether a `disable` rule switches this service off; returns the rule.
@@ -347,17 +453,28 @@ pub fn disabled_by(rules: &[Rule], carrier: u16, service: u32) -> Option<u32> {
 pub(crate) fn apply_to_option(
     engine: &Engine,
     s: &Subject<'_>,
-    order_pass: &[Option<bool>],
+    order_pass: &[u8],
     cand: &Candidate,
     opt: &mut QuoteOption,
     trace: &mut Vec<Hit>,
 ) -> Option<(u32, bool)> {
-    for (ri, rule) in engine.rules.iter().enumerate() {
-        let pass = match order_pass.get(ri).copied().flatten() {
-            Some(false) => continue,
-            Some(true) => true,
-            None => rule.when.eval(s, Some(cand)) == Some(true),
+    let candidates = engine
+        .rules_by_service
+        .get(cand.service as usize)
+        .map_or(&[][..], Vec::as_slice);
+    for &ri in candidates {
+        let ri = ri as usize;
+        let Some(rule) = engine.rules.get(ri) else {
+            continue;
         };
+        let pass = match order_pass.get(ri) {
+            Some(1) => true,
+            Some(2) => rule.when.eval(s, Some(cand)) == Some(true),
+            _ => continue,
+        };
+        if !pass {
+            continue;
+        }
         let hit = |effect| Hit {
             rule: ri as u32,
             effect,
@@ -394,4 +511,14 @@ pub(crate) fn apply_to_option(
         }
     }
     None
+}
+
+/// Whether a condition tests the distance from the warehouse.
+pub fn uses_distance(e: &Expr) -> bool {
+    match e {
+        Expr::Leaf(Pred::DistanceM(_)) => true,
+        Expr::All(v) | Expr::Any(v) => v.iter().any(uses_distance),
+        Expr::Not(e) => uses_distance(e),
+        _ => false,
+    }
 }
