@@ -360,7 +360,7 @@ pub(crate) fn apply_sets(engine: &Engine, s: &Subject<'_>, trace: &mut Vec<Hit>)
                 o.service_level = v;
             }
             trace.push(Hit {
-                rule: ri as u32,
+                rule: ri,
                 effect: Effect::Set,
                 service: None,
                 warehouse: None,
