@@ -26,6 +26,16 @@ type LaneRows = (u8, u64, Vec<(Band, u64)>);
 /// A positioned range condition on a decimal with `S` decimals.
 type SpRange<const S: u32> = Sp<RangeDef<Dec<S>>>;
 
+/// The engine range of a positioned range condition.
+pub(crate) fn range_of<const S: u32>(r: &Sp<RangeDef<Dec<S>>>) -> Range {
+    Range {
+        over: r.value.over.map(|d| d.0),
+        at_least: r.value.at_least.map(|d| d.0),
+        under: r.value.under.map(|d| d.0),
+        up_to: r.value.up_to.map(|d| d.0),
+    }
+}
+
 /// Largest configuration file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -233,6 +243,58 @@ impl Loader {
         }
     }
 
+    /// The `*.yaml`/`*.yml` files of a folder named at `named_at`, in name order.
+    pub(crate) fn yaml_files(
+        &mut self,
+        dir: &Path,
+        named_at: (&str, &Sp<String>),
+    ) -> Option<Vec<PathBuf>> {
+        match std::fs::read_dir(dir) {
+            Ok(rd) => {
+                let mut paths: Vec<PathBuf> = rd
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.extension().is_some_and(|x| x == "yaml" || x == "yml") && p.is_file()
+                    })
+                    .collect();
+                paths.sort();
+                Some(paths)
+            }
+            Err(e) => {
+                let (file, sp) = named_at;
+                let pos = Pos::at(file, sp.line, sp.column);
+                self.diags.error(
+                    "io-error",
+                    &pos,
+                    format!("cannot list `{}`: {e}", sp.value),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports a range that gives no bound (`empty-condition`) or that no value satisfies
+    /// (`contradictory-condition`); `subject` names the surcharge or rule.
+    pub(crate) fn check_range(&mut self, subject: &str, name: &str, r: Range, pos: Pos) -> Range {
+        if r == Range::default() {
+            self.diags.error(
+                "empty-condition",
+                &pos,
+                format!("{subject}: `{name}` gives no bound"),
+                Some("use over, at_least, under or up_to".into()),
+            );
+        } else if r.is_empty() {
+            self.diags.error(
+                "contradictory-condition",
+                &pos,
+                format!("{subject}: `{name}` can never hold"),
+                Some("check the bounds: the lower bound is above the upper".into()),
+            );
+        }
+        r
+    }
+
     pub(crate) fn yaml<T: DeserializeOwned>(&mut self, path: &Path) -> Option<(T, String)> {
         let text = self.read(path)?;
         let rel = self.rel(path);
@@ -273,23 +335,7 @@ impl Loader {
         let postcodes = postcodes?;
         let (warehouses, default_from) = self.warehouses(warehouses?, &postcodes)?;
         let dir = carriers_dir?;
-        let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml") && p.is_file())
-                .collect(),
-            Err(e) => {
-                let pos = Pos::at(&mrel, m.carriers.line, m.carriers.column);
-                self.diags.error(
-                    "io-error",
-                    &pos,
-                    format!("cannot list `{}`: {e}", m.carriers.value),
-                    None,
-                );
-                return None;
-            }
-        };
-        paths.sort();
+        let paths = self.yaml_files(&dir, (&mrel, &m.carriers))?;
         if paths.is_empty() {
             let pos = Pos::at(&mrel, m.carriers.line, m.carriers.column);
             self.diags.error(
@@ -1550,54 +1596,18 @@ impl Loader {
         zone_ref: &mut dyn FnMut(&mut Loader, &Sp<String>) -> Option<u16>,
     ) -> Option<Vec<Cond>> {
         let mut out = Vec::new();
-        fn generic<const S: u32>(r: &Sp<RangeDef<Dec<S>>>) -> Range {
-            Range {
-                over: r.value.over.map(|d| d.0),
-                at_least: r.value.at_least.map(|d| d.0),
-                under: r.value.under.map(|d| d.0),
-                up_to: r.value.up_to.map(|d| d.0),
-            }
-        }
-        let push_range = |l: &mut Loader,
-                          out: &mut Vec<Cond>,
-                          name: &str,
-                          line: u64,
-                          column: u64,
-                          r: Range,
-                          cond: Cond| {
-            if r == Range::default() {
-                l.diags.error(
-                    "empty-condition",
-                    &Pos::at(rel, line, column),
-                    format!("surcharge `{id}`: `{name}` gives no bound"),
-                    Some("use over, at_least, under or up_to".into()),
-                );
-            } else if r.is_empty() {
-                l.diags.error(
-                    "contradictory-condition",
-                    &Pos::at(rel, line, column),
-                    format!("surcharge `{id}`: `{name}` can never hold"),
-                    Some("check the bounds: the lower bound is above the upper".into()),
-                );
-            }
-            out.push(cond);
-        };
+        let subject = format!("surcharge `{id}`");
         let items: [(&str, &Option<SpRange<3>>, ItemMeasure); 2] = [
             ("weight_kg", &c.weight_kg, ItemMeasure::WeightG),
             ("cubic_kg", &c.cubic_kg, ItemMeasure::CubicG),
         ];
         for (name, r, m) in items {
             if let Some(r) = r {
-                let rg = generic(r);
-                push_range(
-                    self,
-                    &mut out,
-                    name,
-                    r.line,
-                    r.column,
-                    rg,
-                    Cond::Item(m, rg),
-                );
+                let rg = range_of(r);
+                out.push(Cond::Item(
+                    m,
+                    self.check_range(&subject, name, rg, Pos::at(rel, r.line, r.column)),
+                ));
             }
         }
         let lens: [(&str, &Option<SpRange<1>>, ItemMeasure); 4] = [
@@ -1608,29 +1618,19 @@ impl Loader {
         ];
         for (name, r, m) in lens {
             if let Some(r) = r {
-                let rg = generic(r);
-                push_range(
-                    self,
-                    &mut out,
-                    name,
-                    r.line,
-                    r.column,
-                    rg,
-                    Cond::Item(m, rg),
-                );
+                let rg = range_of(r);
+                out.push(Cond::Item(
+                    m,
+                    self.check_range(&subject, name, rg, Pos::at(rel, r.line, r.column)),
+                ));
             }
         }
         if let Some(r) = &c.volume_m3 {
-            let rg = generic(r);
-            push_range(
-                self,
-                &mut out,
-                "volume_m3",
-                r.line,
-                r.column,
-                rg,
-                Cond::Item(ItemMeasure::VolumeMm3, rg),
-            );
+            let rg = range_of(r);
+            out.push(Cond::Item(
+                ItemMeasure::VolumeMm3,
+                self.check_range(&subject, "volume_m3", rg, Pos::at(rel, r.line, r.column)),
+            ));
         }
         if let Some(b) = &c.exceeds_cm {
             let mut sides = [b[0].0, b[1].0, b[2].0].map(|v| u32::try_from(v).unwrap_or(u32::MAX));
@@ -1638,40 +1638,31 @@ impl Loader {
             out.push(Cond::ExceedsBox(sides));
         }
         if let Some(r) = &c.consignment_kg {
-            let rg = generic(r);
-            push_range(
-                self,
-                &mut out,
+            let rg = range_of(r);
+            out.push(Cond::ConsignmentG(self.check_range(
+                &subject,
                 "consignment_kg",
-                r.line,
-                r.column,
                 rg,
-                Cond::ConsignmentG(rg),
-            );
+                Pos::at(rel, r.line, r.column),
+            )));
         }
         if let Some(r) = &c.items {
-            let rg = generic(r);
-            push_range(
-                self,
-                &mut out,
+            let rg = range_of(r);
+            out.push(Cond::Items(self.check_range(
+                &subject,
                 "items",
-                r.line,
-                r.column,
                 rg,
-                Cond::Items(rg),
-            );
+                Pos::at(rel, r.line, r.column),
+            )));
         }
         if let Some(r) = &c.declared_value {
-            let rg = generic(r);
-            push_range(
-                self,
-                &mut out,
+            let rg = range_of(r);
+            out.push(Cond::DeclaredCents(self.check_range(
+                &subject,
                 "declared_value",
-                r.line,
-                r.column,
                 rg,
-                Cond::DeclaredCents(rg),
-            );
+                Pos::at(rel, r.line, r.column),
+            )));
         }
         if let Some(v) = &c.address_types {
             out.push(Cond::AddressTypes(v.iter().map(|&a| a.into()).collect()));

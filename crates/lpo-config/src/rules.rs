@@ -9,7 +9,7 @@ use lpo_model::{Date, Order, State, Strategy};
 
 use crate::diag::{Pos, did_you_mean};
 use crate::files::*;
-use crate::load::{Loader, parse_postcode_range};
+use crate::load::{Loader, parse_postcode_range, range_of};
 
 /// An example case of a rule file, ready to run.
 #[derive(Debug, Clone)]
@@ -42,15 +42,6 @@ fn rule_id_ok(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-}
-
-fn range<const S: u32>(r: &Sp<RangeDef<Dec<S>>>) -> Range {
-    Range {
-        over: r.value.over.map(|d| d.0),
-        at_least: r.value.at_least.map(|d| d.0),
-        under: r.value.under.map(|d| d.0),
-        up_to: r.value.up_to.map(|d| d.0),
-    }
 }
 
 /// Names known to the rules, for references and hints.
@@ -396,66 +387,53 @@ impl Loader {
         let mut parts: Vec<Expr> = Vec::new();
         let mut leaf = |p: Pred| parts.push(Expr::Leaf(p));
         let pos = |l: u64, c: u64| Pos::at(rel, l, c);
-        let mut bad_range = Vec::new();
-        let mut check = |name: &str, r: Range, l: u64, c: u64| {
-            if r == Range::default() {
-                bad_range.push((
-                    "empty-condition",
-                    format!("rule `{id}`: `{name}` gives no bound"),
-                    l,
-                    c,
-                ));
-            } else if r.is_empty() {
-                bad_range.push((
-                    "contradictory-condition",
-                    format!("rule `{id}`: `{name}` can never hold"),
-                    l,
-                    c,
-                ));
-            }
-            r
-        };
+        let subject = format!("rule `{id}`");
         if let Some(r) = &w.weight_kg {
-            leaf(Pred::ConsignmentG(check(
+            leaf(Pred::ConsignmentG(self.check_range(
+                &subject,
                 "weight_kg",
-                range(r),
-                r.line,
-                r.column,
+                range_of(r),
+                pos(r.line, r.column),
             )));
         }
         if let Some(r) = &w.parcel_weight_kg {
-            leaf(Pred::AnyParcelG(check(
+            leaf(Pred::AnyParcelG(self.check_range(
+                &subject,
                 "parcel_weight_kg",
-                range(r),
-                r.line,
-                r.column,
+                range_of(r),
+                pos(r.line, r.column),
             )));
         }
         if let Some(r) = &w.longest_cm {
-            leaf(Pred::AnyLongestMm(check(
+            leaf(Pred::AnyLongestMm(self.check_range(
+                &subject,
                 "longest_cm",
-                range(r),
-                r.line,
-                r.column,
+                range_of(r),
+                pos(r.line, r.column),
             )));
         }
         if let Some(r) = &w.volume_m3 {
-            leaf(Pred::AnyVolumeMm3(check(
+            leaf(Pred::AnyVolumeMm3(self.check_range(
+                &subject,
                 "volume_m3",
-                range(r),
-                r.line,
-                r.column,
+                range_of(r),
+                pos(r.line, r.column),
             )));
         }
         if let Some(r) = &w.parcels {
-            leaf(Pred::Parcels(check("parcels", range(r), r.line, r.column)));
+            leaf(Pred::Parcels(self.check_range(
+                &subject,
+                "parcels",
+                range_of(r),
+                pos(r.line, r.column),
+            )));
         }
         if let Some(r) = &w.declared_value {
-            leaf(Pred::DeclaredCents(check(
+            leaf(Pred::DeclaredCents(self.check_range(
+                &subject,
                 "declared_value",
-                range(r),
-                r.line,
-                r.column,
+                range_of(r),
+                pos(r.line, r.column),
             )));
         }
         if let Some(b) = w.dangerous_goods {
@@ -486,7 +464,12 @@ impl Loader {
                 up_to: d.value.to.map(|x| i64::from(x.0.days())),
                 ..Range::default()
             };
-            leaf(Pred::ShipDate(check("ship_date", r, d.line, d.column)));
+            leaf(Pred::ShipDate(self.check_range(
+                &subject,
+                "ship_date",
+                r,
+                pos(d.line, d.column),
+            )));
         }
         if let Some(v) = &w.state {
             let states = v
@@ -511,26 +494,28 @@ impl Loader {
             leaf(Pred::AddressType(v.iter().map(|&a| a.into()).collect()));
         }
         if let Some(r) = &w.distance_km {
-            leaf(Pred::DistanceM(check(
+            leaf(Pred::DistanceM(self.check_range(
+                &subject,
                 "distance_km",
-                range(r),
-                r.line,
-                r.column,
+                range_of(r),
+                pos(r.line, r.column),
             )));
         }
         if let Some(r) = &w.price {
-            leaf(Pred::PriceCents(check("price", range(r), r.line, r.column)));
+            leaf(Pred::PriceCents(self.check_range(
+                &subject,
+                "price",
+                range_of(r),
+                pos(r.line, r.column),
+            )));
         }
         if let Some(r) = &w.eta_days {
-            leaf(Pred::EtaDays(check("eta_days", range(r), r.line, r.column)));
-        }
-        for (code, msg, l, c) in bad_range {
-            self.diags.error(
-                code,
-                &pos(l, c),
-                msg,
-                Some("check the bounds: over, at_least, under, up_to".into()),
-            );
+            leaf(Pred::EtaDays(self.check_range(
+                &subject,
+                "eta_days",
+                range_of(r),
+                pos(r.line, r.column),
+            )));
         }
         if let Some(ps) = &w.postcodes {
             let mut v = Vec::new();
