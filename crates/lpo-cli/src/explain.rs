@@ -81,11 +81,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
                 let msgs: Vec<String> = errs.iter().map(ToString::to_string).collect();
                 Failure::usage(format!("order `{id}` is rejected: {}", msgs.join("; ")))
             })?;
-            let (_, strategy, _) =
-                a.order
-                    .read()
-                    .unwrap_or((order.clone(), lpo_model::Strategy::Cheapest, true));
-            (order, strategy, true)
+            (order, a.order.strategy(), true)
         }
         _ => a.order.read()?,
     };

@@ -173,6 +173,16 @@ impl OrderArgs {
         Ok((order, strategy, explain))
     }
 
+    /// The strategy given by flags.
+    pub fn strategy(&self) -> Strategy {
+        match self.strategy {
+            Strategy::BestValue { .. } => Strategy::BestValue {
+                within_days: self.within_days,
+            },
+            s => s,
+        }
+    }
+
     /// `--date`, else today.
     pub fn date(&self) -> Date {
         date_or_today(self.date)
