@@ -2,11 +2,10 @@
 //! parallel chunks. A bad row never disappears: its order comes back as rejected, naming the line
 //! and field.
 
+use lpo_model::{AddressType, Cents, Date, Order, Parcel, ServiceLevel, State, parse_decimal};
 use std::collections::HashMap;
 
-use lpo_model::{AddressType, Cents, Date, Order, Parcel, ServiceLevel, State, parse_decimal};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use std::hash::BuildHasher;
 
 /// Heaviest item accepted as input at all (anything above is a typo): 10 t.
@@ -94,7 +93,10 @@ struct Columns {
 struct Row {
     line: u64,
     id: String,
-    result: Result<(Order, Parcel), Vec<RowError>>,
+    /// Hash of `id`, worked out while parsing (in parallel).
+    hash: u64,
+    /// The order with this row's parcel as its only parcel.
+    result: Result<Order, Vec<RowError>>,
 }
 
 /// Splits `data` into about `parts` pieces at line ends that are outside quoted fields.
@@ -298,11 +300,18 @@ fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Int
         order.skus = s.to_string();
     }
     let result = if errs.is_empty() {
-        Ok((order, Parcel::new(weight_g, l, w, h)))
+        order.parcels = vec![Parcel::new(weight_g, l, w, h)];
+        Ok(order)
     } else {
         Err(errs)
     };
-    Row { line, id, result }
+    let hash = rustc_hash::FxBuildHasher.hash_one(id.as_str());
+    Row {
+        line,
+        id,
+        hash,
+        result,
+    }
 }
 
 fn columns(headers: &csv::StringRecord) -> Result<Columns, OrdersError> {
@@ -404,7 +413,6 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
         starts.push((line, n));
         line += n;
     }
-    let total_lines = (line - 2) as usize;
     let rows: Vec<Vec<Row>> = chunks
         .par_iter()
         .zip(starts.par_iter())
@@ -436,6 +444,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                         out.push(Row {
                             line,
                             id: String::new(),
+                            hash: 0,
                             result: Err(vec![RowError {
                                 line,
                                 field: "row".into(),
@@ -452,44 +461,82 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
             out
         })
         .collect();
-    // Group rows into orders, in order of first appearance. Ids are indexed by hash; the rare
-    // hash collision between different ids falls back to a map keyed by the id itself.
-    let mut by_hash: FxHashMap<u64, usize> = FxHashMap::default();
-    by_hash.reserve(total_lines);
-    let mut collided: HashMap<String, usize> = HashMap::new();
-    let mut orders: Vec<InputOrder> = Vec::with_capacity(total_lines);
-    for row in rows.into_iter().flatten() {
-        let slot = if row.id.is_empty() {
-            None
-        } else if orders.last().is_some_and(|o| o.id == row.id) {
-            Some(orders.len() - 1)
-        } else {
-            let h = rustc_hash::FxBuildHasher.hash_one(row.id.as_str());
-            match by_hash.get(&h).copied() {
-                Some(i) if orders.get(i).is_some_and(|o| o.id == row.id) => Some(i),
-                Some(_) => collided.get(&row.id).copied(),
-                None => None,
+    // Group rows into orders, in order of first appearance. Rows of one order are found by
+    // sorting (id hash, row) pairs in parallel; equal hashes are confirmed by comparing the ids,
+    // so a hash collision never merges two orders.
+    let offsets: Vec<usize> = rows
+        .iter()
+        .scan(0usize, |acc, c| {
+            let start = *acc;
+            *acc += c.len();
+            Some(start)
+        })
+        .collect();
+    let row_at = |g: usize| -> Option<&Row> {
+        let ci = offsets.partition_point(|&o| o <= g).checked_sub(1)?;
+        rows.get(ci)?.get(g - offsets.get(ci)?)
+    };
+    let mut keys: Vec<(u64, u32)> = rows
+        .par_iter()
+        .zip(offsets.par_iter())
+        .flat_map_iter(|(c, &start)| {
+            c.iter()
+                .enumerate()
+                .filter(|(_, r)| !r.id.is_empty())
+                .map(move |(k, r)| (r.hash, (start + k) as u32))
+        })
+        .collect();
+    keys.par_sort_unstable();
+    // owner[g]: the first row of row g's order (`u32::MAX`: g is a first row); slot[f]: where the
+    // order whose first row is f went, kept only for orders with several rows.
+    const NONE: u32 = u32::MAX;
+    let n = offsets
+        .last()
+        .zip(rows.last())
+        .map_or(0, |(o, c)| o + c.len());
+    let mut owner: Vec<u32> = vec![NONE; n];
+    let mut has_more: Vec<bool> = vec![false; n];
+    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let mut firsts: Vec<u32> = Vec::new();
+        for &(_, g) in run {
+            let id = row_at(g as usize).map(|r| r.id.as_str());
+            match firsts
+                .iter()
+                .find(|&&f| row_at(f as usize).map(|r| r.id.as_str()) == id)
+            {
+                Some(&f) => {
+                    if let Some(o) = owner.get_mut(g as usize) {
+                        *o = f;
+                    }
+                    if let Some(h) = has_more.get_mut(f as usize) {
+                        *h = true;
+                    }
+                }
+                None => firsts.push(g),
             }
+        }
+    }
+    let mut slot_of: Vec<u32> = vec![NONE; n];
+    let mut orders: Vec<InputOrder> = Vec::with_capacity(n);
+    for (g, row) in rows.into_iter().flatten().enumerate() {
+        let first = owner.get(g).copied().unwrap_or(NONE);
+        let slot = if first == NONE {
+            if has_more.get(g).copied().unwrap_or(false)
+                && let Some(s) = slot_of.get_mut(g)
+            {
+                *s = orders.len() as u32;
+            }
+            None
+        } else {
+            slot_of.get(first as usize).map(|&s| s as usize)
         };
         match slot {
             None => {
-                if !row.id.is_empty() {
-                    let h = rustc_hash::FxBuildHasher.hash_one(row.id.as_str());
-                    if let std::collections::hash_map::Entry::Vacant(e) = by_hash.entry(h) {
-                        e.insert(orders.len());
-                    } else {
-                        collided.insert(row.id.clone(), orders.len());
-                    }
-                }
-                let order = row.result.map(|(mut o, p)| {
-                    o.parcels.push(p);
-                    o
-                });
                 orders.push(InputOrder {
                     id: row.id,
                     line: row.line,
                     more_lines: Vec::new(),
-                    order,
+                    order: row.result,
                 });
             }
             Some(i) => {
@@ -498,8 +545,8 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                 };
                 existing.more_lines.push(row.line);
                 match (&mut existing.order, row.result) {
-                    (Ok(o), Ok((other, p))) => match same_consignment(o, &other) {
-                        None => o.parcels.push(p),
+                    (Ok(o), Ok(other)) => match same_consignment(o, &other) {
+                        None => o.parcels.extend_from_slice(&other.parcels),
                         Some(field) => {
                             let first = existing.line;
                             existing.order = Err(vec![RowError {
