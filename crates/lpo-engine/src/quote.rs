@@ -49,14 +49,15 @@ pub struct Quote {
     pub options: Vec<QuoteOption>,
     /// Every (warehouse, service) that could not take the order.
     pub excluded: Vec<Exclusion>,
-    /// The destination's zone for each carrier (`None`: not served).
-    pub dest_zones: Vec<Option<u16>>,
     /// Surcharge lines (surcharge index, amount) of every option; an option's
     /// `surcharge_lines` is its range in here.
     pub surcharge_lines: Vec<(u32, Cents)>,
     /// What each business rule did, in the order it happened.
     pub trace: Vec<rules::Hit>,
     prep: Prep,
+    /// The destination's zone per carrier, looked up when a service of the carrier first needs it
+    /// (outer `None`: not looked up yet; inner `None`: not served).
+    dest_zones: Vec<Option<Option<u16>>>,
     rule_pass: Vec<u8>,
     distances: Vec<Option<Option<u64>>>,
 }
@@ -369,10 +370,8 @@ impl Engine {
             date,
             explain: req.explain,
         };
-        q.dest_zones.extend(self.carriers.iter().map(|c| {
-            c.zones
-                .zone_of(order.to.postcode, order.to.suburb.as_deref(), point)
-        }));
+        q.dest_zones.resize(self.carriers.len(), None);
+
         let Quote {
             warehouses,
             options,
@@ -491,7 +490,19 @@ impl Engine {
                 exclude_by(service, None, code, detail, None);
                 continue;
             }
-            let Some(zone) = dest_zones.get(usize::from(svc.carrier)).copied().flatten() else {
+            let zone = match dest_zones.get_mut(usize::from(svc.carrier)) {
+                Some(Some(z)) => *z,
+                Some(slot) => {
+                    let z =
+                        carrier
+                            .zones
+                            .zone_of(order.to.postcode, order.to.suburb.as_deref(), point);
+                    *slot = Some(z);
+                    z
+                }
+                None => None,
+            };
+            let Some(zone) = zone else {
                 exclude_by(
                     service,
                     None,
