@@ -274,6 +274,23 @@ impl Loader {
         }
     }
 
+    /// Postcodes and ranges (`"0800"`, `"6000-6999"`) of a condition, each bad one reported.
+    pub(crate) fn postcode_ranges(&mut self, rel: &str, ps: &[Sp<String>]) -> Vec<(u16, u16)> {
+        let mut v = Vec::new();
+        for p in ps {
+            match parse_postcode_range(&p.value) {
+                Some(r) => v.push(r),
+                None => self.diags.error(
+                    "invalid-postcode",
+                    &Pos::at(rel, p.line, p.column),
+                    format!("`{}` is not a postcode or a range of postcodes", p.value),
+                    Some("write \"0800\" or \"6000-6999\", quoted".into()),
+                ),
+            }
+        }
+        v
+    }
+
     /// Reports a range that gives no bound (`empty-condition`) or that no value satisfies
     /// (`contradictory-condition`); `subject` names the surcharge or rule.
     pub(crate) fn check_range(&mut self, subject: &str, name: &str, r: Range, pos: Pos) -> Range {
@@ -1684,19 +1701,7 @@ impl Loader {
             out.push(Cond::Zones(v));
         }
         if let Some(ps) = &c.postcodes {
-            let mut v = Vec::new();
-            for p in ps {
-                match parse_postcode_range(&p.value) {
-                    Some(r) => v.push(r),
-                    None => self.diags.error(
-                        "invalid-postcode",
-                        &Pos::at(rel, p.line, p.column),
-                        format!("`{}` is not a postcode or a range of postcodes", p.value),
-                        Some("write \"0800\" or \"2000-2234\", quoted".into()),
-                    ),
-                }
-            }
-            out.push(Cond::Postcodes(v));
+            out.push(Cond::Postcodes(self.postcode_ranges(rel, ps)));
         }
         if let Some(f) = &c.destinations {
             let path = self.resolve(rel, f)?;

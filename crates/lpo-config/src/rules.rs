@@ -9,7 +9,7 @@ use lpo_model::{Date, Order, State, Strategy};
 
 use crate::diag::{Pos, did_you_mean};
 use crate::files::*;
-use crate::load::{Loader, parse_postcode_range, range_of};
+use crate::load::{Loader, range_of};
 
 /// An example case of a rule file, ready to run.
 #[derive(Debug, Clone)]
@@ -518,18 +518,7 @@ impl Loader {
             )));
         }
         if let Some(ps) = &w.postcodes {
-            let mut v = Vec::new();
-            for p in ps {
-                match parse_postcode_range(&p.value) {
-                    Some(r) => v.push(r),
-                    None => self.diags.error(
-                        "invalid-postcode",
-                        &pos(p.line, p.column),
-                        format!("`{}` is not a postcode or a range of postcodes", p.value),
-                        Some("write \"0800\" or \"6000-6999\", quoted".into()),
-                    ),
-                }
-            }
+            let v = self.postcode_ranges(rel, ps);
             parts.push(Expr::Leaf(Pred::Postcodes(v)));
         }
         if let Some(a) = &w.in_area {
