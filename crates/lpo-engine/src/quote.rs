@@ -107,16 +107,20 @@ impl Quote {
                             || sel.is_some_and(|s| h.total.is_some_and(|t| t <= s.total)))
                 }
                 // A preference only decides when another option had the same score.
-                rules::Effect::Preferred => {
-                    is_selected(h)
-                        && sel.is_some_and(|s| {
-                            self.options.get(1).is_some_and(|o| o.score == s.score)
-                        })
-                }
+                // Preferences are read off the selected option below.
+                rules::Effect::Preferred => false,
             };
             if decisive && !out.contains(&h.rule) {
                 out.push(h.rule);
             }
+        }
+        // A preference decides when another option had the same score.
+        if let Some(s) = sel
+            && s.preference != u32::MAX
+            && self.options.get(1).is_some_and(|o| o.score == s.score)
+            && !out.contains(&s.preference)
+        {
+            out.push(s.preference);
         }
         out
     }
@@ -612,7 +616,13 @@ impl Engine {
                                     .map(|(wh, p)| ((wh.lat, wh.lon), p)),
                             };
                             if let Some((ri, required)) = rules::apply_to_option(
-                                self, &subject, rule_pass, &cand, &mut o, trace,
+                                self,
+                                &subject,
+                                rule_pass,
+                                &cand,
+                                &mut o,
+                                trace,
+                                req.explain,
                             ) {
                                 let code = if required {
                                     ReasonCode::NotRequiredByRule

@@ -457,6 +457,7 @@ pub(crate) fn apply_to_option(
     cand: &Candidate,
     opt: &mut QuoteOption,
     trace: &mut Vec<Hit>,
+    explain: bool,
 ) -> Option<(u32, bool)> {
     let candidates = engine
         .rules_by_service
@@ -503,8 +504,11 @@ pub(crate) fn apply_to_option(
                     trace.push(hit(Effect::Adjusted(delta.0)));
                 }
                 Action::Prefer(t) if pass && targeted(t) && opt.preference == u32::MAX => {
+                    // The option keeps its preference; the trace only records it for explanations.
                     opt.preference = ri as u32;
-                    trace.push(hit(Effect::Preferred));
+                    if explain {
+                        trace.push(hit(Effect::Preferred));
+                    }
                 }
                 _ => {}
             }
