@@ -381,3 +381,25 @@ fn every_problem_is_reported_in_one_run() {
         "{errs:#?}"
     );
 }
+
+#[test]
+fn zones_without_a_rate_are_warned_about() {
+    // Without the `SYD,*` row, orders from syd to NSW and REMOTE would all be `no_lane`.
+    let (_dir, manifest) = mutated(&[(
+        "carriers/rates/acme-road.csv",
+        "SYD,*,4,0,30,12.00,1.00,15.00\n",
+        "",
+    )]);
+    let loaded = load(&manifest).unwrap_or_else(|d| panic!("{d:#?}"));
+    let w: Vec<&Diagnostic> = loaded
+        .warnings
+        .iter()
+        .filter(|d| d.code == "lane-missing")
+        .collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(
+        w[0].message,
+        "acme/road has no rate from zone SYD (warehouse `syd`) to NSW, REMOTE"
+    );
+    assert_eq!((w[0].file.as_str(), w[0].line), ("carriers/acme.yaml", 22));
+}

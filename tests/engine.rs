@@ -8,7 +8,7 @@
 //! ```text
 //! SYD,SYD,1,0,5,8.00,0,          SYD,MEL,2,0,5,10.00,0,
 //! SYD,SYD,1,5,30,6.00,0.50,      SYD,MEL,2,5,30,7.00,0.80,
-//! SYD,*,4,0,30,12.00,1.00,15.00  (min charge $15)
+//! SYD,*,4,0,30,12.00,1.00,15.00  (min charge $15)   MEL,*,2,0,30,9.00,1.00,
 //! ```
 //! Zones: SYD 2000-2234, MEL 3000-3207, NSW 2235-2999, REMOTE = SILVERTON 2880 (suburb override).
 //! zip/same_day: polygon SYD_METRO (lon 150.5–151.5, lat −34.3…−33.5), $15 up to 10 km, $25 over

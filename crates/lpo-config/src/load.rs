@@ -755,6 +755,14 @@ impl Loader {
             .iter()
             .map(|w| zones.zone_of(w.postcode, None, Some((w.lat, w.lon))))
             .collect::<Vec<_>>();
+        self.missing_lanes(
+            cf,
+            rel,
+            &zones,
+            warehouses,
+            &origin_zone,
+            services.get(first..).unwrap_or(&[]),
+        );
         let _ = postcodes;
         Some(Carrier {
             id: cf.carrier.value.clone(),
@@ -763,6 +771,72 @@ impl Loader {
             zones,
             origin_zone,
         })
+    }
+
+    /// Warns about destination zones (zoned by postcode or suburb) that a service has no rate to
+    /// from a warehouse's zone: orders there will be `no_lane`. Distance-priced services serve
+    /// only their own areas and are left out.
+    fn missing_lanes(
+        &mut self,
+        cf: &CarrierFile,
+        rel: &str,
+        zones: &ZoneMap,
+        warehouses: &[Warehouse],
+        origin_zone: &[Option<u16>],
+        services: &[Service],
+    ) {
+        let mut served: Vec<u16> = zones
+            .by_postcode
+            .iter()
+            .copied()
+            .filter(|&z| z != NONE_U16)
+            .collect();
+        served.extend(zones.by_suburb.values().flatten().map(|(_, z)| *z));
+        served.sort_unstable();
+        served.dedup();
+        for svc in services
+            .iter()
+            .filter(|s| s.rate_kind != RateKind::DistanceBands)
+        {
+            let Some(table) = svc.tables.last() else {
+                continue;
+            };
+            for (w, origin) in warehouses.iter().zip(origin_zone) {
+                let Some(origin) = *origin else { continue };
+                let missing: Vec<&str> = served
+                    .iter()
+                    .filter(|&&z| table.lane(origin, z).is_none())
+                    .map(|&z| zones.name(z))
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let pos = cf
+                    .services
+                    .iter()
+                    .find(|d| d.id.value == svc.id)
+                    .map_or(Pos::file(rel), |d| Pos::at(rel, d.id.line, d.id.column));
+                let shown: Vec<&str> = missing.iter().take(6).copied().collect();
+                let more = if missing.len() > shown.len() {
+                    format!(" and {} more", missing.len() - shown.len())
+                } else {
+                    String::new()
+                };
+                self.diags.warning(
+                    "lane-missing",
+                    &pos,
+                    format!(
+                        "{}/{} has no rate from zone {} (warehouse `{}`) to {}{more}",
+                        cf.carrier.value,
+                        svc.id,
+                        zones.name(origin),
+                        w.id,
+                        shown.join(", ")
+                    ),
+                    Some("add lanes (or a `*` row) to the rate table, or accept that these orders get `no_lane`".into()),
+                );
+            }
+        }
     }
 
     fn zones(&mut self, cf: &CarrierFile, rel: &str) -> Option<ZoneMap> {
