@@ -190,7 +190,8 @@ impl Interner {
 fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Interner) -> Row {
     let get = |i: usize| rec.get(i).unwrap_or("");
     let opt = |i: Option<usize>| i.map(get).map(str::trim).filter(|s| !s.is_empty());
-    let id = get(c.order_id).trim().to_string();
+    // The id is kept exactly as given: the plan must name the order as the file did.
+    let id = get(c.order_id).to_string();
     let mut errs = Vec::new();
     let mut err = |field: &str, message: String| {
         errs.push(RowError {
@@ -199,7 +200,7 @@ fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Int
             message,
         })
     };
-    if id.is_empty() {
+    if id.trim().is_empty() {
         err("order_id", "is missing".into());
     }
     let postcode = parse_postcode(get(c.to_postcode))
@@ -482,7 +483,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
         .flat_map_iter(|(c, &start)| {
             c.iter()
                 .enumerate()
-                .filter(|(_, r)| !r.id.is_empty())
+                .filter(|(_, r)| !r.id.trim().is_empty())
                 .map(move |(k, r)| (r.hash, (start + k) as u32))
         })
         .collect();
