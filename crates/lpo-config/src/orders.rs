@@ -88,6 +88,21 @@ struct Columns {
     sku: Option<usize>,
 }
 
+impl Columns {
+    /// The position of a required column by name.
+    fn index_of(&self, name: &str) -> Option<usize> {
+        Some(match name {
+            "order_id" => self.order_id,
+            "to_postcode" => self.to_postcode,
+            "weight_kg" => self.weight_kg,
+            "length_cm" => self.length_cm,
+            "width_cm" => self.width_cm,
+            "height_cm" => self.height_cm,
+            _ => return None,
+        })
+    }
+}
+
 /// One parsed row: the order-level fields and its parcel.
 #[derive(Debug, Clone)]
 struct Row {
@@ -423,25 +438,53 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                 .flexible(true)
                 .from_reader(*chunk);
             let mut out = Vec::with_capacity(n as usize + 1);
-            let mut rec = csv::StringRecord::new();
+            let mut raw = csv::ByteRecord::new();
             let mut interner = Interner::default();
             loop {
                 let line = start + rdr.position().line() - 1;
-                match rdr.read_record(&mut rec) {
+                match rdr.read_byte_record(&mut raw) {
                     Ok(false) => break,
-                    Ok(true) => {
-                        if rec.iter().all(|f| f.trim().is_empty()) {
-                            continue;
-                        }
-                        out.push(parse_row(&rec, line, &cols, &mut interner));
-                    }
-                    Err(e) => {
-                        let message = match e.kind() {
-                            csv::ErrorKind::Utf8 { .. } => {
-                                "the row is not valid UTF-8 text".to_string()
+                    Ok(true) => match csv::StringRecord::from_byte_record(std::mem::take(&mut raw))
+                    {
+                        Ok(rec) => {
+                            if !rec.iter().all(|f| f.trim().is_empty()) {
+                                out.push(parse_row(&rec, line, &cols, &mut interner));
                             }
-                            _ => e.to_string(),
-                        };
+                            raw = rec.into_byte_record();
+                        }
+                        Err(e) => {
+                            // Keep the row, named by its id as far as it can be read.
+                            let field = e.utf8_error().field();
+                            let bytes = e.into_byte_record();
+                            let id =
+                                String::from_utf8_lossy(bytes.get(cols.order_id).unwrap_or(&[]))
+                                    .into_owned();
+                            let name = [
+                                "order_id",
+                                "to_postcode",
+                                "weight_kg",
+                                "length_cm",
+                                "width_cm",
+                                "height_cm",
+                            ]
+                            .into_iter()
+                            .find(|n| cols.index_of(n) == Some(field))
+                            .map_or_else(|| format!("column {}", field + 1), str::to_string);
+                            let hash = rustc_hash::FxBuildHasher.hash_one(id.as_str());
+                            out.push(Row {
+                                line,
+                                id,
+                                hash,
+                                result: Err(vec![RowError {
+                                    line,
+                                    field: name,
+                                    message: "is not valid UTF-8 text".into(),
+                                }]),
+                            });
+                            raw = bytes;
+                        }
+                    },
+                    Err(e) => {
                         out.push(Row {
                             line,
                             id: String::new(),
@@ -449,13 +492,11 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                             result: Err(vec![RowError {
                                 line,
                                 field: "row".into(),
-                                message,
+                                message: e.to_string(),
                             }]),
                         });
-                        // A broken row may leave the reader mid-record; skip to the next line.
-                        if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                            break;
-                        }
+                        // A broken row may leave the reader mid-record: stop this chunk here.
+                        break;
                     }
                 }
             }
@@ -629,6 +670,26 @@ mod tests {
                 (5, "to_postcode".into()),
                 (6, "width_cm".into())
             ]
+        );
+    }
+
+    #[test]
+    fn a_row_that_is_not_utf8_is_kept_and_named() {
+        let mut csv = HEAD.as_bytes().to_vec();
+        csv.extend_from_slice(
+            b"OK,2000,1,1,1,1,,\nBAD\xff,2000,1,1,1,1,,\nALSO-OK,2000,1,1,1,1,,\n",
+        );
+        let orders = read_orders(&csv).unwrap_or_default();
+        let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, vec!["OK", "BAD\u{fffd}", "ALSO-OK"]);
+        let err = orders
+            .get(1)
+            .and_then(|o| o.order.as_ref().err())
+            .and_then(|e| e.first())
+            .cloned();
+        assert_eq!(
+            err.map(|e| (e.line, e.field)),
+            Some((3, "order_id".to_string()))
         );
     }
 
