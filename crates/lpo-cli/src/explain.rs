@@ -135,7 +135,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             "deciding_rules": deciding,
             "trace": trace_lines(engine, &q),
         });
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(|e| Failure::io(e.to_string()))?
         );
@@ -148,7 +148,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     match best {
         Some(b) => {
             let (c, s) = engine.service_ids(b.service);
-            println!(
+            say!(
                 "Chosen: {c}/{s} from {} to zone {}: ${} incl. GST in {} day(s)",
                 engine.warehouse_id(b.warehouse),
                 engine.zone_name(b.service, b.zone),
@@ -164,21 +164,21 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
                     Line::Gst => format!("gst {c}"),
                 })
                 .collect();
-            println!("  {}", lines.join(", "));
+            say!("  {}", lines.join(", "));
             if b.score != b.total {
-                println!(
+                say!(
                     "  score {} (rule adjustments {})",
                     b.score,
                     b.score - b.total
                 );
             }
         }
-        None => println!("No service can take this order."),
+        None => say!("No service can take this order."),
     }
     if !deciding.is_empty() {
-        println!("Decided by rules: {}", deciding.join(", "));
+        say!("Decided by rules: {}", deciding.join(", "));
     }
-    println!("\nWhy not the others:");
+    say!("\nWhy not the others:");
     for o in q.options.iter().skip(1) {
         let (c, s) = engine.service_ids(o.service);
         let name = format!("{c}/{s} from {}", engine.warehouse_id(o.warehouse));
@@ -195,7 +195,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             Some(_) => "lost the tie-break (preference, days, then carrier/service id)".to_string(),
             None => String::new(),
         };
-        println!("  {name:<40} {why}");
+        say!("  {name:<40} {why}");
     }
     for e in &q.excluded {
         let (c, s) = engine.service_ids(e.service);
@@ -212,7 +212,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             .and_then(|h| h.total)
             .map(|t| format!(" (would cost ${t})"))
             .unwrap_or_default();
-        println!(
+        say!(
             "  {:<40} {}: {}{would}",
             format!("{c}/{s}{from}"),
             e.reason,
@@ -221,9 +221,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     }
     let trace = trace_lines(engine, &q);
     if !trace.is_empty() {
-        println!("\nRule trace:");
+        say!("\nRule trace:");
         for t in trace {
-            println!("  {t}");
+            say!("  {t}");
         }
     }
     Ok(if best.is_some() {

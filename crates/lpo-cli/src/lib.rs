@@ -1,6 +1,14 @@
 //! The `lpo` command line. It parses flags, loads the configuration and wires the library
 //! crates together; the work itself happens in `lpo-engine` and `lpo-config`.
 
+/// `println!` that ends the process quietly when standard output is gone (`lpo … | head`),
+/// instead of panicking on the broken pipe.
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::emit(&format!($($t)*))
+    };
+}
+
 mod explain;
 mod gen_orders;
 mod optimise;
@@ -105,6 +113,16 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Writes one line to standard output; a closed pipe ends the process with exit code 1
+/// (an I/O failure) and no panic.
+pub fn emit(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{line}").is_err() {
+        std::process::exit(i32::from(exit::FAILURE));
     }
 }
 

@@ -128,7 +128,7 @@ fn order_from_flags(a: &OrderArgs) -> Result<Order, Failure> {
     o.ship_date = a.date;
     o.declared_value = match &a.declared_value {
         Some(v) => match parse_decimal(v, 2, true) {
-            Ok(c) if c >= 0 => Some(Cents(c)),
+            Ok(c) if (0..=lpo_config::orders::MAX_DECLARED_CENTS).contains(&c) => Some(Cents(c)),
             _ => {
                 return Err(Failure::usage(format!(
                     "--declared-value `{v}` is not an amount in AUD"
@@ -203,7 +203,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         .map_err(|e| Failure::usage(e.to_string()))?;
     if a.json {
         let j = quote_json(engine, &quote);
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&j).map_err(|e| Failure::io(e.to_string()))?
         );
@@ -224,7 +224,7 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         .get(to.postcode)
         .map(|p| p.state.as_str())
         .unwrap_or("");
-    println!(
+    say!(
         "{} parcel(s), {} kg, to {:04} {} {state} ({}), ship date {}; config {}",
         order.parcels.len(),
         kg_str(order.total_weight_g()),
@@ -235,9 +235,9 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         engine.version
     );
     if q.options.is_empty() {
-        println!("\nNo service can take this order.");
+        say!("\nNo service can take this order.");
     } else {
-        println!(
+        say!(
             "\n  {:<3} {:<32} {:<5} {:<14} {:>7} {:>4} {:>8} {:>8} {:>7} {:>7} {:>9}",
             "#",
             "carrier/service",
@@ -253,7 +253,7 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         );
         for (i, o) in q.options.iter().enumerate() {
             let (c, s) = engine.service_ids(o.service);
-            println!(
+            say!(
                 "  {:<3} {:<32} {:<5} {:<14} {:>7} {:>4} {:>8} {:>8} {:>7} {:>7} {:>9}",
                 i + 1,
                 format!("{c}/{s}"),
@@ -269,7 +269,7 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
             );
             for (line, amt) in q.lines(o) {
                 let Line::Surcharge(si) = line else { continue };
-                println!(
+                say!(
                     "  {:<3}   + {:<30} {:>60}",
                     "",
                     engine.surcharge_id(si),
@@ -279,7 +279,7 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         }
         if let Some(best) = q.selected() {
             let (c, s) = engine.service_ids(best.service);
-            println!(
+            say!(
                 "\nSelected: {c}/{s} from {} at ${} incl. GST.",
                 engine.warehouse_id(best.warehouse),
                 best.total
@@ -287,14 +287,14 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         }
     }
     if !q.excluded.is_empty() {
-        println!("\nExcluded:");
+        say!("\nExcluded:");
         for e in &q.excluded {
             let (c, s) = engine.service_ids(e.service);
             let from = e
                 .warehouse
                 .map(|w| format!(" from {}", engine.warehouse_id(w)))
                 .unwrap_or_default();
-            println!(
+            say!(
                 "  {:<32} {:<24} {}{from}",
                 format!("{c}/{s}"),
                 e.reason.as_str(),

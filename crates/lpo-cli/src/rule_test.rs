@@ -138,13 +138,13 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         match check(engine, case) {
             Ok(()) => {
                 passed += 1;
-                println!("ok    {}  {}", case.location, case.name);
+                say!("ok    {}  {}", case.location, case.name);
             }
             Err(problems) => {
                 failed += 1;
-                println!("FAIL  {}  {}", case.location, case.name);
+                say!("FAIL  {}  {}", case.location, case.name);
                 for p in problems {
-                    println!("        {p}");
+                    say!("        {p}");
                 }
                 let req = QuoteRequest {
                     strategy: case.strategy.unwrap_or(Strategy::Cheapest),
@@ -154,11 +154,11 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
                 if let Ok(q) = engine.quote(&case.order, &req) {
                     let trace = trace_lines(engine, &q);
                     if trace.is_empty() {
-                        println!("        rule trace: no rule matched");
+                        say!("        rule trace: no rule matched");
                     } else {
-                        println!("        rule trace:");
+                        say!("        rule trace:");
                         for t in trace {
-                            println!("          {t}");
+                            say!("          {t}");
                         }
                     }
                 }
@@ -166,8 +166,8 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         }
     }
     if passed + failed == 0 {
-        println!("no cases (rule files carry them under `cases:`)");
+        say!("no cases (rule files carry them under `cases:`)");
     }
-    println!("{passed} passed, {failed} failed");
+    say!("{passed} passed, {failed} failed");
     Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
 }

@@ -65,7 +65,7 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
                 "diagnostics": diags,
                 "summary": summary,
             });
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&out).map_err(|e| Failure::io(e.to_string()))?
             );

@@ -1179,12 +1179,12 @@ impl Loader {
             );
         }
         let cubic = sd.cubic.as_ref().map(|c| {
-            if c.factor.value == 0 {
+            if !(1..=10_000).contains(&c.factor.value) {
                 self.diags.error(
                     "invalid-value",
                     &Pos::at(rel, c.factor.line, c.factor.column),
-                    "cubic factor must be positive",
-                    None,
+                    format!("cubic factor {} kg/m³ is outside 1–10000", c.factor.value),
+                    Some("road services use 250, Hunter 333, air 200".into()),
                 );
             }
             Cubic {

@@ -10,6 +10,8 @@ use std::hash::BuildHasher;
 
 /// Heaviest item accepted as input at all (anything above is a typo): 10 t.
 const MAX_WEIGHT_G: i64 = 10_000_000;
+/// Largest declared value accepted: $100 million (anything above is a typo).
+pub const MAX_DECLARED_CENTS: i64 = 10_000_000_000;
 /// Longest side accepted as input at all: 20 m.
 const MAX_SIDE_MM: i64 = 20_000;
 
@@ -294,8 +296,12 @@ fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Int
     }
     if let Some(s) = opt(c.declared_value) {
         match parse_decimal(s, 2, true) {
-            Ok(v) if v >= 0 => order.declared_value = Some(Cents(v)),
-            Ok(_) => err("declared_value", format!("`{s}` is negative")),
+            Ok(v) if (0..=MAX_DECLARED_CENTS).contains(&v) => order.declared_value = Some(Cents(v)),
+            Ok(v) if v < 0 => err("declared_value", format!("`{s}` is negative")),
+            Ok(_) => err(
+                "declared_value",
+                format!("`{s}` is not a plausible declared value"),
+            ),
             Err(e) => err("declared_value", format!("`{s}` {e}")),
         }
     }

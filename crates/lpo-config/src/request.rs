@@ -185,10 +185,17 @@ impl QuoteRequestJson {
             .transpose()?;
         order.declared_value = match self.declared_value {
             None => None,
-            Some(v) if v.is_finite() && v >= 0.0 => Some(Cents(
-                parse_decimal(&v.to_string(), 2, true)
-                    .map_err(|e| err("declared_value", e.to_string()))?,
-            )),
+            Some(v) if v.is_finite() && v >= 0.0 => {
+                let c = parse_decimal(&v.to_string(), 2, true)
+                    .map_err(|e| err("declared_value", e.to_string()))?;
+                if c > crate::orders::MAX_DECLARED_CENTS {
+                    return Err(err(
+                        "declared_value",
+                        format!("`{v}` is not a plausible declared value"),
+                    ));
+                }
+                Some(Cents(c))
+            }
             Some(v) => {
                 return Err(err(
                     "declared_value",

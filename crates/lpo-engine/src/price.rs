@@ -203,9 +203,8 @@ pub(crate) fn prepare(engine: &Engine, svc: &Service, ctx: &Ctx<'_>, zone: u16, 
                     if declared <= free || step.0 <= 0 {
                         Pending::Fixed(Cents::ZERO)
                     } else {
-                        Pending::Fixed(Cents(
-                            (declared.0 - free.0 + step.0 - 1) / step.0 * amount.0,
-                        ))
+                        let steps = (declared.0 - free.0 + step.0 - 1) / step.0;
+                        Pending::Fixed(Cents(steps.saturating_mul(amount.0)))
                     }
                 }
             }
