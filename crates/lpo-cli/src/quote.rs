@@ -225,11 +225,11 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         .map(|p| p.state.as_str())
         .unwrap_or("");
     say!(
-        "{} parcel(s), {} kg, to {:04} {} {state} ({}), ship date {}; config {}",
+        "{} parcel(s), {} kg, to {:04}{} {state} ({}), ship date {}; config {}",
         order.parcels.len(),
         kg_str(order.total_weight_g()),
         to.postcode,
-        to.suburb.as_deref().unwrap_or(""),
+        to.suburb.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
         to.address_type,
         q.date,
         engine.version
