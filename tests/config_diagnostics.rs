@@ -403,3 +403,18 @@ fn zones_without_a_rate_are_warned_about() {
     );
     assert_eq!((w[0].file.as_str(), w[0].line), ("carriers/acme.yaml", 22));
 }
+
+#[test]
+fn blank_lines_in_a_csv_do_not_shift_the_reported_line() {
+    // The bad cell is on line 4 of the file, after a blank line 3.
+    let errs = errors_of(&[(
+        "carriers/rates/acme-road.csv",
+        "SYD,SYD,1,0,5,8.00,0,\n",
+        "SYD,SYD,1,0,5,8.00,0,\n\nSYD,SYD,1,5,30,6.0x,0.50,\n",
+    )]);
+    assert!(
+        errs.iter()
+            .any(|d| d.code == "csv-invalid-cell" && d.line == 4),
+        "{errs:#?}"
+    );
+}

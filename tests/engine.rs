@@ -467,3 +467,17 @@ fn batches_do_not_depend_on_thread_count() {
     };
     assert_eq!(run(1), run(2));
 }
+
+#[test]
+fn per_kg_item_surcharges_use_unrounded_items_when_the_consignment_is_priced() {
+    // acme prices the consignment and rounds it up to whole kg; a $1.00/kg per-item surcharge on
+    // two 0.3 kg items charges 0.3 + 0.3 kg = $0.60 (not 1 kg + 1 kg). Base: 0.6 kg → 1 kg, band
+    // 0–5 = $8.00. Fuel 10 % × 8.60 = 0.86; GST 10 % × 9.46 = 0.946 → 0.95; total 10.41.
+    let e = engine_with(&[(
+        "carriers/acme.yaml",
+        "  - id: remote\n",
+        "  - id: handling\n    per: item\n    amount: { per_kg: 1.00 }\n  - id: remote\n",
+    )]);
+    let o = order(2000, None, &[(300, 100, 100, 100), (300, 100, 100, 100)]);
+    assert_eq!(priced(&e, &o, "acme", "road").0, [800, 60, 86, 95, 1041]);
+}

@@ -479,3 +479,45 @@ fn a_broken_rule_file_is_never_half_applied() {
     );
     assert!(l.is_err());
 }
+
+#[test]
+fn deciding_rules_are_exact_about_preferences_and_switch_offs() {
+    // Under `fastest`, zip (0 days) beats acme (1 day) whatever the preference says, so a
+    // preference for zip is not what decided it.
+    let e = engine(
+        "rules:\n  - id: tie\n    description: d\n    adjust: { amount: 17.82, carriers: [acme] }\n  - id: pick-zip\n    description: d\n    prefer: { carriers: [zip] }\n",
+    );
+    let q = e
+        .quote(
+            &order(),
+            &QuoteRequest {
+                strategy: Strategy::Fastest,
+                ..req()
+            },
+        )
+        .unwrap_or_else(|err| panic!("{err}"));
+    let ids: Vec<&str> = q
+        .deciding_rules()
+        .into_iter()
+        .filter_map(|r| e.rules.get(r as usize))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        e.service_ids(q.selected().map_or(0, |s| s.service)).0,
+        "zip"
+    );
+    assert!(!ids.contains(&"pick-zip"), "{ids:?}");
+    // An order no service can take names the rule that switched a carrier off.
+    let e = engine("rules:\n  - id: off\n    description: d\n    disable: { carriers: [acme] }\n");
+    let mut o = order();
+    o.to.postcode = 3000; // outside zip's polygon
+    let q = e.quote(&o, &req()).unwrap_or_else(|err| panic!("{err}"));
+    assert!(q.selected().is_none());
+    let ids: Vec<&str> = q
+        .deciding_rules()
+        .into_iter()
+        .filter_map(|r| e.rules.get(r as usize))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["off"]);
+}

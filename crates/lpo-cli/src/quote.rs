@@ -190,13 +190,15 @@ impl OrderArgs {
 }
 
 pub fn run(cli: &Cli, a: &Args) -> Outcome {
-    let (order, strategy, explain) = a.order.read()?;
+    let (order, strategy, _) = a.order.read()?;
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
     let req = QuoteRequest {
         strategy,
         date: a.order.date(),
-        explain: explain || !a.json,
+        // The CLI always fills in why services were excluded; `explain` only matters to callers
+        // that count microseconds (the batch optimiser, the HTTP service).
+        explain: true,
     };
     let quote = engine
         .quote(&order, &req)
@@ -229,7 +231,10 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         order.parcels.len(),
         kg_str(order.total_weight_g()),
         to.postcode,
-        to.suburb.as_deref().map(|s| format!(" {s}")).unwrap_or_default(),
+        to.suburb
+            .as_deref()
+            .map(|s| format!(" {s}"))
+            .unwrap_or_default(),
         to.address_type,
         q.date,
         engine.version

@@ -26,6 +26,19 @@ type LaneRows = (u8, u64, Vec<(Band, u64)>);
 /// A positioned range condition on a decimal with `S` decimals.
 type SpRange<const S: u32> = Sp<RangeDef<Dec<S>>>;
 
+/// The line a CSV record starts on. The reader's position for a record is taken before the blank
+/// lines it skips, so those are counted here.
+pub(crate) fn record_line(data: &[u8], pos: &csv::Position) -> u64 {
+    let skipped = data
+        .get(usize::try_from(pos.byte()).unwrap_or(usize::MAX)..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    pos.line() + skipped as u64
+}
+
 /// The engine range of a positioned range condition.
 pub(crate) fn range_of<const S: u32>(r: &Sp<RangeDef<Dec<S>>>) -> Range {
     Range {
@@ -491,7 +504,9 @@ impl Loader {
                     continue;
                 }
             };
-            let line = rec.position().map_or(0, |p| p.line());
+            let line = rec
+                .position()
+                .map_or(0, |p| record_line(text.as_bytes(), p));
             let get = |i: usize| rec.get(i).unwrap_or("");
             let parsed = (
                 parse_postcode(get(pc)),
@@ -897,7 +912,9 @@ impl Loader {
                         continue;
                     }
                 };
-                let line = rec.position().map_or(0, |p| p.line());
+                let line = rec
+                    .position()
+                    .map_or(0, |p| record_line(text.as_bytes(), p));
                 let zone = rec.get(zc).unwrap_or("");
                 let spec = rec.get(pc).unwrap_or("");
                 let suburb = sc.and_then(|c| rec.get(c)).unwrap_or("");
@@ -1331,7 +1348,9 @@ impl Loader {
                     continue;
                 }
             };
-            let line = rec.position().map_or(0, |p| p.line());
+            let line = rec
+                .position()
+                .map_or(0, |p| record_line(text.as_bytes(), p));
             let mut cell_err = false;
             let zone = |l: &mut Loader, name: &str| -> Option<u16> {
                 let i = col(name)?;
@@ -1812,7 +1831,9 @@ impl Loader {
                         continue;
                     }
                 };
-                let line = rec.position().map_or(0, |p| p.line());
+                let line = rec
+                    .position()
+                    .map_or(0, |p| record_line(text.as_bytes(), p));
                 let Some(p) = rec.get(pc).and_then(parse_postcode) else {
                     self.diags.error(
                         "invalid-postcode",

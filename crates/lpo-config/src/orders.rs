@@ -135,16 +135,35 @@ fn split_chunks(data: &[u8], parts: usize) -> Vec<&[u8]> {
         }
         return out;
     }
-    let mut in_quotes = false;
+    // Where records end, as the CSV parser sees it: a `"` opens a quoted field only at the start
+    // of a field (a stray quote inside an unquoted field, `12" box`, is an ordinary character),
+    // and inside quotes `""` is an escaped quote.
+    #[derive(Clone, Copy, PartialEq)]
+    enum St {
+        FieldStart,
+        InField,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut st = St::FieldStart;
     let mut next_cut = target;
     for (i, &b) in data.iter().enumerate() {
-        if b == b'"' {
-            in_quotes = !in_quotes;
-        } else if b == b'\n' && !in_quotes && i >= next_cut {
-            out.push(data.get(start..=i).unwrap_or(&[]));
-            start = i + 1;
-            next_cut = i + target;
-        }
+        st = match (st, b) {
+            (St::Quoted, b'"') => St::QuoteInQuoted,
+            (St::Quoted, _) => St::Quoted,
+            (St::QuoteInQuoted, b'"') => St::Quoted,
+            (St::FieldStart, b'"') => St::Quoted,
+            (_, b',') => St::FieldStart,
+            (_, b'\n') => {
+                if i >= next_cut {
+                    out.push(data.get(start..=i).unwrap_or(&[]));
+                    start = i + 1;
+                    next_cut = i + target;
+                }
+                St::FieldStart
+            }
+            _ => St::InField,
+        };
     }
     if start < data.len() {
         out.push(data.get(start..).unwrap_or(&[]));
@@ -387,6 +406,8 @@ fn columns(headers: &csv::StringRecord) -> Result<Columns, OrdersError> {
 }
 
 /// Fields that every row of one order must agree on.
+/// Order-level fields that every row of one order must agree on (documented in docs/formats.md).
+/// Per-parcel facts combine instead: see [`merge_row`].
 fn same_consignment(a: &Order, b: &Order) -> Option<&'static str> {
     if a.to != b.to {
         Some("destination")
@@ -396,8 +417,26 @@ fn same_consignment(a: &Order, b: &Order) -> Option<&'static str> {
         Some("service_level")
     } else if a.ship_date != b.ship_date {
         Some("ship_date")
+    } else if a.declared_value != b.declared_value {
+        Some("declared_value")
+    } else if a.channel != b.channel {
+        Some("channel")
     } else {
         None
+    }
+}
+
+/// Adds a further row's parcel to an order: dangerous goods or a signature on any parcel
+/// applies to the whole consignment, and the SKUs add up.
+fn merge_row(o: &mut Order, row: &Order) {
+    o.parcels.extend_from_slice(&row.parcels);
+    o.dangerous_goods |= row.dangerous_goods;
+    o.signature |= row.signature;
+    if !row.skus.is_empty() {
+        if !o.skus.is_empty() {
+            o.skus.push('|');
+        }
+        o.skus.push_str(&row.skus);
     }
 }
 
@@ -447,7 +486,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
             let mut raw = csv::ByteRecord::new();
             let mut interner = Interner::default();
             loop {
-                let line = start + rdr.position().line() - 1;
+                let line = start + crate::load::record_line(chunk, rdr.position()) - 1;
                 match rdr.read_byte_record(&mut raw) {
                     Ok(false) => break,
                     Ok(true) => match csv::StringRecord::from_byte_record(std::mem::take(&mut raw))
@@ -594,7 +633,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                 existing.more_lines.push(row.line);
                 match (&mut existing.order, row.result) {
                     (Ok(o), Ok(other)) => match same_consignment(o, &other) {
-                        None => o.parcels.extend_from_slice(&other.parcels),
+                        None => merge_row(o, &other),
                         Some(field) => {
                             let first = existing.line;
                             existing.order = Err(vec![RowError {
@@ -696,6 +735,65 @@ mod tests {
         assert_eq!(
             err.map(|e| (e.line, e.field)),
             Some((3, "order_id".to_string()))
+        );
+    }
+
+    #[test]
+    fn blank_lines_do_not_shift_line_numbers() {
+        let csv = format!("{HEAD}A,2000,1,1,1,1,,\n\nB,20x0,1,1,1,1,,\n\n\nC,2000,-1,1,1,1,,\n");
+        let orders = read_orders(csv.as_bytes()).unwrap_or_default();
+        let lines: Vec<u64> = orders.iter().map(|o| o.line).collect();
+        assert_eq!(lines, vec![2, 4, 7]);
+        let err_line = |i: usize| {
+            orders
+                .get(i)
+                .and_then(|o| o.order.as_ref().err())
+                .and_then(|e| e.first())
+                .map(|e| e.line)
+        };
+        assert_eq!((err_line(1), err_line(2)), (Some(4), Some(7)));
+    }
+
+    #[test]
+    fn a_stray_quote_inside_an_unquoted_field_does_not_split_records() {
+        // Regression: the chunk splitter used to flip its quote state on every `"`, cutting
+        // quoted records in two after a field like `12" pizza box`.
+        let mut csv = String::from(HEAD);
+        csv.push_str("S1,2000,1,10,10,10,12\" pizza box,\n");
+        for i in 0..20_000 {
+            csv.push_str(&format!("\"O{i}\nx\",2000,1,10,10,10,,\n"));
+        }
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .ok()?;
+            pool.install(|| read_orders(csv.as_bytes()).ok())
+        };
+        let one = run(1).unwrap_or_default();
+        assert_eq!(one.len(), 20_001);
+        assert!(
+            one.iter().all(|o| o.order.is_ok()),
+            "no record may be split"
+        );
+        assert_eq!(run(2).unwrap_or_default(), one);
+    }
+
+    #[test]
+    fn per_parcel_facts_combine_across_rows() {
+        let head = "order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm,dangerous_goods,signature,sku,declared_value\n";
+        let csv = format!(
+            "{head}A,2000,1,10,10,10,false,false,X,10\nA,2000,1,10,10,10,true,true,Y,10\nB,2000,1,1,1,1,,,,10\nB,2000,1,1,1,1,,,,5000\n"
+        );
+        let orders = read_orders(csv.as_bytes()).unwrap_or_default();
+        let Some(Ok(a)) = orders.first().map(|o| o.order.clone()) else {
+            panic!("A should parse: {orders:?}")
+        };
+        assert!(a.dangerous_goods && a.signature);
+        assert_eq!(a.skus().collect::<Vec<_>>(), vec!["X", "Y"]);
+        // Different declared values for one order cannot both hold.
+        assert!(
+            matches!(orders.get(1).map(|o| &o.order), Some(Err(e)) if e.first().is_some_and(|e| e.field == "declared_value"))
         );
     }
 

@@ -209,7 +209,12 @@ pub(crate) fn prepare(engine: &Engine, svc: &Service, ctx: &Ctx<'_>, zone: u16, 
                 }
             }
         };
-        let item_g = |p: &Parcel| round_up(item_chargeable_g(svc, p), svc.round_up_g);
+        // An item's chargeable weight; rounded only where items are priced one by one (with
+        // consignment pricing the rounding applies to the consignment, not to each item).
+        let item_g = |p: &Parcel| match svc.pricing {
+            PricingUnit::Item => round_up(item_chargeable_g(svc, p), svc.round_up_g),
+            PricingUnit::Consignment => item_chargeable_g(svc, p),
+        };
         let pending = match s.per {
             Per::Item => {
                 // Per-item amounts are fixed or per kg (pct_of_base is consignment-only).

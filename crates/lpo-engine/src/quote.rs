@@ -43,6 +43,8 @@ impl std::error::Error for OrderError {}
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quote {
     pub date: Date,
+    /// The strategy the options are ranked by.
+    pub strategy: Strategy,
     /// Warehouses considered.
     pub warehouses: Vec<u16>,
     /// Feasible options, best first under the strategy.
@@ -66,6 +68,7 @@ impl Default for Quote {
     fn default() -> Quote {
         Quote {
             date: Date::from_days(0),
+            strategy: Strategy::Cheapest,
             warehouses: Vec::new(),
             options: Vec::new(),
             excluded: Vec::new(),
@@ -114,13 +117,23 @@ impl Quote {
                 out.push(h.rule);
             }
         }
-        // A preference decides when another option had the same score.
-        if let Some(s) = sel
+        // A preference decides when the runner-up ranked equal on everything before preference.
+        if let (Some(s), Some(second)) = (sel, self.options.get(1))
             && s.preference != u32::MAX
-            && self.options.get(1).is_some_and(|o| o.score == s.score)
+            && second.preference > s.preference
+            && rank_key_before_preference(self.strategy, &self.options, s)
+                == rank_key_before_preference(self.strategy, &self.options, second)
             && !out.contains(&s.preference)
         {
             out.push(s.preference);
+        }
+        // With nothing selected, every rule that removed a service counts, switch-offs included.
+        if sel.is_none() {
+            for r in self.excluded.iter().filter_map(|e| e.rule) {
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
         }
         out
     }
@@ -226,8 +239,25 @@ fn limit_failure(svc: &Service, order: &Order, explain: bool) -> Option<(ReasonC
     None
 }
 
-/// Ranks options best first: by the strategy's key, then score, days, carrier id, service id and
-/// warehouse id (service and warehouse indices follow id order), so the result is a total order.
+/// The part of an option's ranking key that comes before the preference.
+fn rank_key_before_preference(
+    strategy: Strategy,
+    options: &[QuoteOption],
+    o: &QuoteOption,
+) -> (bool, u8, Cents) {
+    match strategy {
+        Strategy::Cheapest => (false, 0, o.score),
+        Strategy::Fastest => (false, o.eta_days, o.score),
+        Strategy::BestValue { within_days } => {
+            let fastest = options.iter().map(|x| x.eta_days).min().unwrap_or(0);
+            (o.eta_days > fastest.saturating_add(within_days), 0, o.score)
+        }
+    }
+}
+
+/// Ranks options best first: by the strategy's key, then score, preference, days, carrier id,
+/// service id and warehouse id (service and warehouse indices follow id order), so the result is
+/// a total order.
 pub fn rank(options: &mut [QuoteOption], strategy: Strategy) {
     // Score, then the preference of `prefer` rules, then days, service and warehouse.
     let tie = |o: &QuoteOption| (o.score, o.preference, o.eta_days, o.service, o.warehouse);
@@ -345,6 +375,7 @@ impl Engine {
         self.resolve_into(order, &mut q.warehouses)?;
         let date = order.ship_date.unwrap_or(req.date);
         q.date = date;
+        q.strategy = req.strategy;
         let point = self.destination_point(order);
         let state = self.postcodes.get(order.to.postcode).map(|p| p.state);
         // Rules that set order attributes act before anything is priced.
