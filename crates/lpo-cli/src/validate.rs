@@ -44,6 +44,8 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
                 "warehouses": e.warehouses.len(),
                 "postcodes": e.postcodes.iter().count(),
                 "files": l.files.len(),
+                "rules": e.rules.len(),
+                "cases": l.cases.len(),
             });
             (l.warnings, Some(summary))
         }
@@ -74,11 +76,13 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
             print_diagnostics(&diags);
             match &summary {
                 Some(s) if !failed => eprintln!(
-                    "config OK: {} carriers, {} services, {} warehouses, {} postcodes from {} files ({} warning(s)); version {} [{:.0} ms]",
+                    "config OK: {} carriers, {} services, {} warehouses, {} postcodes, {} rules ({} cases) from {} files ({} warning(s)); version {} [{:.0} ms]",
                     s["carriers"],
                     s["services"],
                     s["warehouses"],
                     s["postcodes"],
+                    s["rules"],
+                    s["cases"],
                     s["files"],
                     warnings,
                     s["config_version"].as_str().unwrap_or(""),
