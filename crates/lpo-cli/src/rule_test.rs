@@ -1,5 +1,6 @@
 //! `lpo test`: run the example cases that rule files carry.
 
+use lpo_config::output::rule_ids;
 use lpo_config::rules::Case;
 use lpo_engine::{Engine, Quote, QuoteRequest};
 use lpo_model::Strategy;
@@ -14,8 +15,9 @@ pub struct Args {
     filter: Option<String>,
 }
 
-/// Checks one case; `Err` holds what differed.
-pub fn check(engine: &Engine, case: &Case) -> Result<(), Vec<String>> {
+/// Checks one case: what differed (nothing when it passes), and the quote it was checked
+/// against, kept for showing the rule trace.
+pub fn check(engine: &Engine, case: &Case) -> (Vec<String>, Option<Quote>) {
     let req = QuoteRequest {
         strategy: case.strategy.unwrap_or(Strategy::Cheapest),
         date: case.date,
@@ -23,7 +25,7 @@ pub fn check(engine: &Engine, case: &Case) -> Result<(), Vec<String>> {
     };
     let q = match engine.quote(&case.order, &req) {
         Ok(q) => q,
-        Err(e) => return Err(vec![format!("the order cannot be quoted: {e}")]),
+        Err(e) => return (vec![format!("the order cannot be quoted: {e}")], None),
     };
     let x = &case.expect;
     let mut problems = Vec::new();
@@ -57,14 +59,9 @@ pub fn check(engine: &Engine, case: &Case) -> Result<(), Vec<String>> {
             x.service.as_deref().unwrap_or("*")
         ));
     }
-    let deciding: Vec<&str> = q
-        .deciding_rules()
-        .into_iter()
-        .filter_map(|r| engine.rules.get(r as usize))
-        .map(|r| r.id.as_str())
-        .collect();
+    let deciding = rule_ids(engine, &q);
     if let Some(rule) = &x.rule
-        && !deciding.contains(&rule.as_str())
+        && !deciding.contains(rule)
     {
         let got = if deciding.is_empty() {
             "no rule".to_string()
@@ -106,11 +103,7 @@ pub fn check(engine: &Engine, case: &Case) -> Result<(), Vec<String>> {
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    (problems, Some(q))
 }
 
 fn describe_selection(engine: &Engine, q: &Quote) -> String {
@@ -136,22 +129,17 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             continue;
         }
         match check(engine, case) {
-            Ok(()) => {
+            (problems, _) if problems.is_empty() => {
                 passed += 1;
                 say!("ok    {}  {}", case.location, case.name);
             }
-            Err(problems) => {
+            (problems, quote) => {
                 failed += 1;
                 say!("FAIL  {}  {}", case.location, case.name);
                 for p in problems {
                     say!("        {p}");
                 }
-                let req = QuoteRequest {
-                    strategy: case.strategy.unwrap_or(Strategy::Cheapest),
-                    date: case.date,
-                    explain: true,
-                };
-                if let Ok(q) = engine.quote(&case.order, &req) {
+                if let Some(q) = quote {
                     let trace = trace_lines(engine, &q);
                     if trace.is_empty() {
                         say!("        rule trace: no rule matched");
