@@ -1458,6 +1458,7 @@ warehouses: data/warehouses.yaml
 carriers: data/carriers                     # every *.yaml in this folder, in name order
 gst_pct: 10
 rules: rules                                # business rules (docs/rules.md): every *.yaml, in name order
+constraints: constraints                    # the day's capacities, commitments, tier discounts (docs/constraints.md)
 """
 
 

@@ -9,8 +9,10 @@ macro_rules! say {
     };
 }
 
+mod check;
 mod explain;
 mod gen_orders;
+mod global;
 mod optimise;
 mod quote;
 mod rule_test;
@@ -29,6 +31,7 @@ pub mod exit {
     pub const FAILURE: u8 = 1;
     pub const INVALID: u8 = 2;
     pub const PARTIAL: u8 = 3;
+    pub const INFEASIBLE: u8 = 4;
 }
 
 /// Last-mile Postage Optimiser: the cheapest feasible courier service for every parcel.
@@ -48,7 +51,10 @@ enum Command {
     Quote(quote::Args),
     /// Choose a service for every order of a batch and write the plan.
     Optimise(optimise::Args),
-    /// Check every rate card, zone table, warehouse and the manifest; exit 0 when clean.
+    /// Independent checker: re-price a plan and verify every order, rule and constraint; exit 1
+    /// when something is wrong.
+    Check(check::Args),
+    /// Check every rate card, zone table, warehouse, rule and constraint file; exit 0 when clean.
     Validate(validate::Args),
     /// Run the example cases that rule files carry; exit 1 when one fails.
     Test(rule_test::Args),
@@ -101,6 +107,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Quote(a) => quote::run(&cli, a),
         Command::Optimise(a) => optimise::run(&cli, a),
+        Command::Check(a) => check::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
         Command::Test(a) => rule_test::run(&cli, a),
         Command::Explain(a) => explain::run(&cli, a),

@@ -21,33 +21,51 @@ use crate::{Cli, Failure, Outcome, date_or_today, exit, load_config, parse_date}
 pub struct Args {
     /// Orders CSV (one row per parcel).
     #[arg(long, value_name = "FILE")]
-    orders: PathBuf,
+    pub(crate) orders: PathBuf,
     /// Where to write the plan CSV (written atomically).
     #[arg(long, value_name = "FILE")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Also write every feasible option of every order (the rate-shopping table).
     #[arg(long, value_name = "FILE")]
-    options_out: Option<PathBuf>,
+    pub(crate) options_out: Option<PathBuf>,
     /// cheapest, fastest or best_value.
     #[arg(long, default_value = "cheapest")]
-    strategy: Strategy,
+    pub(crate) strategy: Strategy,
     /// best_value: how many days slower than the fastest an option may be.
     #[arg(long, default_value_t = 1)]
-    within_days: u8,
+    pub(crate) within_days: u8,
     /// Ship date for orders without one (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
-    date: Option<Date>,
+    pub(crate) date: Option<Date>,
     /// Worker threads (default: one per core). Results never depend on it.
     #[arg(long)]
-    threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
     /// No summary on stderr.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
+    /// Global constraints file or folder (docs/constraints.md), instead of the manifest's.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) constraints: Option<PathBuf>,
+    /// Ignore the global constraints: the cheapest option per order.
+    #[arg(long, conflicts_with = "global")]
+    pub(crate) greedy: bool,
+    /// Solve the batch as one MIP even without constraints (the result is the per-order choice).
+    #[arg(long)]
+    pub(crate) global: bool,
+    /// Global optimisation: write the solver report (JSON) here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Global optimisation: wall-clock limit for the solver, seconds.
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    pub(crate) time_limit: f64,
+    /// Global optimisation: stop once the plan is proven within this percentage of optimal.
+    #[arg(long, default_value_t = 0.01, value_name = "PCT")]
+    pub(crate) gap: f64,
 }
 
 /// What became of one order.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Status {
+pub(crate) enum Status {
     Allocated { carrier: u16, total: Cents },
     Unallocated,
     Rejected,
@@ -55,13 +73,13 @@ enum Status {
 
 /// The written plan (and options) text of a run of orders, and each order's status.
 #[derive(Default)]
-struct Chunk {
-    plan: String,
-    options: String,
-    statuses: Vec<Status>,
+pub(crate) struct Chunk {
+    pub(crate) plan: String,
+    pub(crate) options: String,
+    pub(crate) statuses: Vec<Status>,
 }
 
-fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
+pub(crate) fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
     let mut by_code: BTreeMap<(ReasonCode, Option<u32>), Vec<String>> = BTreeMap::new();
     for e in &q.excluded {
         let (c, s) = engine.service_ids(e.service);
@@ -135,6 +153,16 @@ fn process(
     }
 }
 
+/// Times of the phases of a run, for the summary.
+#[derive(Default)]
+pub(crate) struct Timings {
+    pub(crate) config: std::time::Duration,
+    pub(crate) read: std::time::Duration,
+    pub(crate) price: std::time::Duration,
+    pub(crate) solve: std::time::Duration,
+    pub(crate) write: std::time::Duration,
+}
+
 pub fn run(cli: &Cli, a: &Args) -> Outcome {
     if let Some(n) = a.threads {
         rayon::ThreadPoolBuilder::new()
@@ -143,9 +171,37 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             .map_err(|e| Failure::io(format!("cannot start {n} threads: {e}")))?;
     }
     let t0 = Instant::now();
+    let mut tm = Timings::default();
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
-    let t_config = t0.elapsed();
+    let constraints = match &a.constraints {
+        Some(path) => match lpo_config::load_constraints(path, engine) {
+            Ok((c, warnings)) => {
+                crate::print_diagnostics(&warnings);
+                c
+            }
+            Err(diags) => {
+                crate::print_diagnostics(&diags);
+                return Err(Failure::usage(format!(
+                    "the constraints at {} have errors",
+                    path.display()
+                )));
+            }
+        },
+        None => loaded.constraints.clone(),
+    };
+    let global = !a.greedy && (a.global || !constraints.is_empty());
+    if global && !matches!(a.strategy, Strategy::Cheapest) {
+        return Err(Failure::usage(
+            "global optimisation minimises cost: it takes --strategy cheapest only (or pass --greedy to ignore the constraints)",
+        ));
+    }
+    if a.report.is_some() && !global {
+        return Err(Failure::usage(
+            "--report is the global solver's report: give constraints (or --global), or leave --report out",
+        ));
+    }
+    tm.config = t0.elapsed();
 
     let t1 = Instant::now();
     let data = std::fs::read(&a.orders)
@@ -153,9 +209,8 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let orders =
         read_orders(&data).map_err(|e| Failure::usage(format!("{}: {e}", a.orders.display())))?;
     drop(data);
-    let t_read = t1.elapsed();
+    tm.read = t1.elapsed();
 
-    let t2 = Instant::now();
     let strategy = match a.strategy {
         Strategy::BestValue { .. } => Strategy::BestValue {
             within_days: a.within_days,
@@ -167,38 +222,67 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         date: date_or_today(a.date),
         explain: false,
     };
-    let with_options = a.options_out.is_some();
-    let pb = if orders.len() >= 50_000 && !a.quiet {
-        let pb = ProgressBar::new(orders.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} pricing {pos}/{len} orders [{bar:40}] {per_sec} eta {eta}",
-        ) {
+    let done = if global {
+        match crate::global::run(a, engine, &constraints, &orders, &req, &mut tm)? {
+            Some(done) => done,
+            None => return Ok(crate::exit::INFEASIBLE),
+        }
+    } else {
+        let t2 = Instant::now();
+        let with_options = a.options_out.is_some();
+        let pb = progress(orders.len(), a.quiet, "pricing");
+        const CHUNK: usize = 8192;
+        let done: Vec<Chunk> = orders
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut out = Chunk {
+                    plan: String::with_capacity(chunk.len() * 96),
+                    ..Chunk::default()
+                };
+                let mut q = Quote::default();
+                for o in chunk {
+                    let status = process(engine, o, &req, &mut q, &mut out, with_options);
+                    out.statuses.push(status);
+                }
+                pb.inc(chunk.len() as u64);
+                out
+            })
+            .collect();
+        pb.finish_and_clear();
+        tm.price = t2.elapsed();
+        done
+    };
+    let outcome = finish(a, engine, &orders, done, tm, t0);
+    // A million orders own millions of small allocations; the process is about to exit, so let
+    // the operating system reclaim them at once instead of freeing them one by one.
+    std::mem::forget(orders);
+    outcome
+}
+
+/// A progress bar on stderr for big batches.
+pub(crate) fn progress(len: usize, quiet: bool, what: &str) -> ProgressBar {
+    if len >= 50_000 && !quiet {
+        let pb = ProgressBar::new(len as u64);
+        if let Ok(style) = ProgressStyle::with_template(&format!(
+            "{{spinner}} {what} {{pos}}/{{len}} orders [{{bar:40}}] {{per_sec}} eta {{eta}}"
+        )) {
             pb.set_style(style.progress_chars("=> "));
         }
         pb
     } else {
         ProgressBar::hidden()
-    };
-    const CHUNK: usize = 8192;
-    let done: Vec<Chunk> = orders
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut out = Chunk {
-                plan: String::with_capacity(chunk.len() * 96),
-                ..Chunk::default()
-            };
-            let mut q = Quote::default();
-            for o in chunk {
-                let status = process(engine, o, &req, &mut q, &mut out, with_options);
-                out.statuses.push(status);
-            }
-            pb.inc(chunk.len() as u64);
-            out
-        })
-        .collect();
-    pb.finish_and_clear();
-    let t_price = t2.elapsed();
+    }
+}
 
+/// Writes the plan (and options) and prints the summary.
+fn finish(
+    a: &Args,
+    engine: &Engine,
+    orders: &[InputOrder],
+    done: Vec<Chunk>,
+    mut tm: Timings,
+    t0: Instant,
+) -> Outcome {
     let t3 = Instant::now();
     // The chunks' text, in input order.
     let mut parts: Vec<&[u8]> = vec![PLAN_HEADER.as_bytes()];
@@ -211,7 +295,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         write_atomic(path, &parts)
             .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
     }
-    let t_write = t3.elapsed();
+    tm.write = t3.elapsed();
 
     // Summary.
     let (mut allocated, mut unallocated, mut rejected) = (0usize, 0usize, 0usize);
@@ -256,13 +340,18 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             }
         }
         let secs = t0.elapsed().as_secs_f64();
+        let solve = if tm.solve.is_zero() {
+            String::new()
+        } else {
+            format!(", solve {:.0} ms", tm.solve.as_secs_f64() * 1e3)
+        };
         let _ = writeln!(
             s,
-            "time: config {:.0} ms, read {:.0} ms, price {:.0} ms, write {:.0} ms; {:.0} orders/s",
-            t_config.as_secs_f64() * 1e3,
-            t_read.as_secs_f64() * 1e3,
-            t_price.as_secs_f64() * 1e3,
-            t_write.as_secs_f64() * 1e3,
+            "time: config {:.0} ms, read {:.0} ms, price {:.0} ms{solve}, write {:.0} ms; {:.0} orders/s",
+            tm.config.as_secs_f64() * 1e3,
+            tm.read.as_secs_f64() * 1e3,
+            tm.price.as_secs_f64() * 1e3,
+            tm.write.as_secs_f64() * 1e3,
             orders.len() as f64 / secs.max(1e-9)
         );
         let _ = write!(s, "plan written to {}", a.out.display());
@@ -273,7 +362,6 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     }
     // A million orders own millions of small allocations; the process is about to exit, so let
     // the operating system reclaim them at once instead of freeing them one by one.
-    std::mem::forget(orders);
     std::mem::forget(done);
     Ok(if unallocated + rejected > 0 {
         exit::PARTIAL

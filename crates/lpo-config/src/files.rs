@@ -176,6 +176,10 @@ pub struct ManifestFile {
     /// Folder of rule files: every `*.yaml` in it, in name order (optional).
     #[serde(default)]
     pub rules: Option<Sp<String>>,
+    /// The day's global constraints (docs/constraints.md): a `*.yaml` file or a folder of them
+    /// (optional).
+    #[serde(default)]
+    pub constraints: Option<Sp<String>>,
 }
 
 /// The warehouses file.

@@ -1,11 +1,13 @@
 //! LPO configuration and file formats: rate cards, warehouses and postcodes read with positions
 //! and compiled into an [`lpo_engine::Engine`]; the orders, plan and options CSV; the quote JSON.
 
+pub mod constraints;
 pub mod diag;
 pub mod files;
 mod load;
 pub mod orders;
 
+pub use constraints::load_constraints;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use load::{Loaded, MAX_FILE_BYTES, discover, load};
 pub mod output;

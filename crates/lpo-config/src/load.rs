@@ -63,6 +63,8 @@ pub struct Loaded {
     pub files: Vec<String>,
     /// Example cases carried by the rule files, for `lpo test`.
     pub cases: Vec<crate::rules::Case>,
+    /// The day's global constraints named by the manifest (empty when it names none).
+    pub constraints: lpo_engine::Constraints,
 }
 
 /// Finds `lpo.yaml` in `start` or the nearest folder above it, the way cargo finds `Cargo.toml`.
@@ -85,6 +87,7 @@ pub fn load(manifest: &Path) -> Result<Loaded, Vec<Diagnostic>> {
             root: l.root,
             files: l.files,
             cases: l.cases,
+            constraints: l.constraints,
         }),
         _ => Err(l.diags.sorted()),
     }
@@ -96,6 +99,7 @@ pub(crate) struct Loader {
     hasher: Sha256,
     files: Vec<String>,
     cases: Vec<crate::rules::Case>,
+    constraints: lpo_engine::Constraints,
 }
 
 /// Ids: lowercase ASCII letters, digits and `_`, starting with a letter.
@@ -128,7 +132,7 @@ fn to_i64<const S: u32>(d: Option<Dec<S>>) -> Option<i64> {
 }
 
 impl Loader {
-    fn new(manifest: &Path) -> Loader {
+    pub(crate) fn new(manifest: &Path) -> Loader {
         let dir = manifest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -139,6 +143,7 @@ impl Loader {
             diags: Diagnostics::default(),
             hasher: Sha256::new(),
             cases: Vec::new(),
+            constraints: lpo_engine::Constraints::default(),
             files: Vec::new(),
         }
     }
@@ -449,6 +454,11 @@ impl Loader {
             && let Some(dir) = self.resolve(&mrel, rules)
         {
             self.cases = self.rules(&dir, (&mrel, rules), &mut engine);
+        }
+        if let Some(c) = &m.constraints
+            && let Some(path) = self.resolve(&mrel, c)
+        {
+            self.constraints = self.constraints(&path, Some((&mrel, c)), &engine);
         }
         // The version covers every file read, rule files included.
         engine.version = self

@@ -5,11 +5,13 @@
 //! [`compiled`]); reading files is `lpo-config`'s job.
 
 pub mod compiled;
+pub mod constraints;
 mod price;
 mod quote;
 pub mod rules;
 pub mod spatial;
 
 pub use compiled::*;
+pub use constraints::Constraints;
 pub use quote::{OrderError, Quote, QuoteRequest, rank};
 pub use spatial::{PolygonIndex, WarehouseIndex, haversine_m};

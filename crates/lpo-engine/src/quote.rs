@@ -3,7 +3,7 @@
 use std::fmt;
 
 use lpo_model::{
-    Cents, Date, Exclusion, Line, Order, QuoteOption, ReasonCode, ServiceLevel, Strategy,
+    Bp, Cents, Date, Exclusion, Line, Order, QuoteOption, ReasonCode, ServiceLevel, Strategy,
 };
 use rayon::prelude::*;
 
@@ -354,6 +354,43 @@ impl Engine {
     }
 
     /// Prices `order` on every service from every candidate warehouse.
+    /// `opt` (an option of `q`) with `discount` off its base (freight) charge: surcharges stay as
+    /// they are, fuel is recomputed on the discounted base plus the fuel-bearing surcharges, then
+    /// GST, each rounded to the cent as in pricing. The score moves by the same amount as the
+    /// total. A zero discount returns the option unchanged.
+    pub fn discounted(&self, q: &Quote, opt: &QuoteOption, discount: Bp) -> QuoteOption {
+        if discount.0 == 0 {
+            return opt.clone();
+        }
+        let Some(svc) = self.service(opt.service) else {
+            return opt.clone();
+        };
+        let base = opt.base - opt.base.pct(discount);
+        let bearing: Cents = q
+            .surcharge_lines
+            .get(opt.surcharge_lines.start as usize..opt.surcharge_lines.end as usize)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|(si, _)| {
+                self.surcharges
+                    .get(*si as usize)
+                    .is_some_and(|s| s.fuel_bearing)
+            })
+            .map(|&(_, amount)| amount)
+            .sum();
+        let fuel = (base + bearing).pct(svc.fuel.pct(q.date, opt.zone));
+        let gst = (base + opt.surcharges + fuel).pct(self.gst);
+        let total = base + opt.surcharges + fuel + gst;
+        QuoteOption {
+            base,
+            fuel,
+            gst,
+            total,
+            score: opt.score - (opt.total - total),
+            ..opt.clone()
+        }
+    }
+
     pub fn quote(&self, order: &Order, req: &QuoteRequest) -> Result<Quote, OrderError> {
         let mut q = Quote::default();
         self.quote_into(order, req, &mut q)?;
