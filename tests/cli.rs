@@ -70,7 +70,7 @@ fn cents(s: &str) -> i64 {
 }
 
 #[test]
-fn quick_start_plans_every_sample_order_once_in_input_order() {
+fn greedy_plan_takes_every_orders_cheapest_option_once_in_input_order() {
     let dir = tmp();
     let plan = dir.path().join("plan.csv");
     let options = dir.path().join("options.csv");
@@ -83,6 +83,7 @@ fn quick_start_plans_every_sample_order_once_in_input_order() {
         plan.to_str().unwrap_or(""),
         "--options-out",
         options.to_str().unwrap_or(""),
+        "--greedy",
     ];
     let out = lpo(&args, &root());
     let code = out.status.code();
@@ -157,7 +158,7 @@ fn quick_start_plans_every_sample_order_once_in_input_order() {
     let p2 = plan2.to_str().unwrap_or("").to_string();
     args2[4] = &p2;
     args2.truncate(5);
-    args2.extend(["--threads", "1"]);
+    args2.extend(["--greedy", "--threads", "1"]);
     let out2 = lpo(&args2, &root());
     assert_eq!(out2.status.code(), code);
     assert_eq!(
@@ -179,6 +180,7 @@ fn bad_rows_are_rejected_with_line_and_field_and_the_rest_still_runs() {
             orders.to_str().unwrap_or(""),
             "--out",
             plan.to_str().unwrap_or(""),
+            "--greedy",
         ],
         &root(),
     );
@@ -430,7 +432,7 @@ fn gen_orders_is_deterministic_per_seed() {
 
 #[test]
 fn schema_is_committed_and_current() {
-    for kind in ["manifest", "warehouses", "carrier"] {
+    for kind in ["manifest", "warehouses", "carrier", "rules", "constraints"] {
         let out = lpo(&["schema", kind], &root());
         assert_eq!(out.status.code(), Some(0));
         let committed = read(&root().join(format!("docs/schema/{kind}.schema.json")));
@@ -460,7 +462,7 @@ fn lpo_test_runs_the_bundled_cases_and_reports_failures() {
     let dir = tmp();
     let cfg = dir.path().join("cfg");
     std::fs::create_dir_all(&cfg).unwrap_or_else(|e| panic!("{e}"));
-    for entry in ["data", "lpo.yaml"] {
+    for entry in ["data", "constraints", "lpo.yaml"] {
         let from = root().join(entry);
         let to = cfg.join(entry);
         if from.is_dir() {

@@ -215,10 +215,7 @@ pub(crate) fn run(
     let settings = Settings {
         time_limit: Duration::from_secs_f64(a.time_limit.max(0.001)),
         rel_gap: (a.gap / 100.0).max(0.0),
-        threads: a
-            .threads
-            .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-            .unwrap_or(1) as u32,
+        threads: a.solver_threads.max(1),
     };
     let solved = lpo_solve::solve(engine, cons, &batch, &settings);
     tm.solve = t.elapsed();
@@ -619,7 +616,7 @@ fn summary(
         group(batch.per_order_variables()),
         if sol.stats.repaired_orders > 0 {
             format!(
-                "; {} orders rounded from a fractional relaxation",
+                "; {} order(s) placed by an integer solve of the classes the relaxation split",
                 sol.stats.repaired_orders
             )
         } else {

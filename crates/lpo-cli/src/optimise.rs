@@ -61,6 +61,11 @@ pub struct Args {
     /// Global optimisation: stop once the plan is proven within this percentage of optimal.
     #[arg(long, default_value_t = 0.01, value_name = "PCT")]
     pub(crate) gap: f64,
+    /// Global optimisation: HiGHS threads. With more than one, HiGHS may pick a different one
+    /// of several equally cheap plans from run to run of different machines; with the default
+    /// (1) the plan depends only on the inputs. `--threads` never changes the plan.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) solver_threads: u32,
 }
 
 /// What became of one order.

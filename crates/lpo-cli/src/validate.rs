@@ -46,6 +46,7 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
                 "files": l.files.len(),
                 "rules": e.rules.len(),
                 "cases": l.cases.len(),
+                "constraints": l.constraints.len(),
             });
             (l.warnings, Some(summary))
         }
@@ -76,13 +77,14 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
             print_diagnostics(&diags);
             match &summary {
                 Some(s) if !failed => eprintln!(
-                    "config OK: {} carriers, {} services, {} warehouses, {} postcodes, {} rules ({} cases) from {} files ({} warning(s)); version {} [{:.0} ms]",
+                    "config OK: {} carriers, {} services, {} warehouses, {} postcodes, {} rules ({} cases), {} constraints from {} files ({} warning(s)); version {} [{:.0} ms]",
                     s["carriers"],
                     s["services"],
                     s["warehouses"],
                     s["postcodes"],
                     s["rules"],
                     s["cases"],
+                    s["constraints"],
                     s["files"],
                     warnings,
                     s["config_version"].as_str().unwrap_or(""),
@@ -105,6 +107,8 @@ pub enum SchemaKind {
     Carrier,
     /// A rule file (rules and their cases).
     Rules,
+    /// A constraints file (capacities, commitments, tier discounts).
+    Constraints,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,6 +125,7 @@ pub fn schema_text(kind: SchemaKind) -> String {
         SchemaKind::Warehouses => schema_for!(lpo_config::files::WarehousesFile),
         SchemaKind::Carrier => schema_for!(lpo_config::files::CarrierFile),
         SchemaKind::Rules => schema_for!(lpo_config::files::RulesFile),
+        SchemaKind::Constraints => schema_for!(lpo_config::constraints::ConstraintsFile),
     };
     serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
 }

@@ -18,7 +18,7 @@ use lpo_engine::{Constraints, Engine};
 pub use classes::{Batch, Class, ClassOption, LocalClasses, merge, signature};
 pub use model::{Row, Settings};
 
-use model::{Mode as ModelMode, V, build, penalty_per_unit, run};
+use model::{Fix, Mode as ModelMode, V, build, penalty_per_unit, run};
 
 /// How many orders of a class take option `option` priced in band `band`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +134,9 @@ impl std::error::Error for SolveError {}
 
 const EPS: f64 = 1e-6;
 
+/// The capacity and commitment rows of a model and the LP's row duals.
+type Duals = (Vec<(Row, usize)>, Vec<f64>);
+
 /// Solves the batch under the constraints.
 pub fn solve(
     engine: &Engine,
@@ -157,8 +160,7 @@ pub fn solve(
         cons,
         engine,
         ModelMode::Cost { integer: false },
-        None,
-        None,
+        Fix::default(),
     )
     .map_err(SolveError::Solver)?;
     stats.build_time += t.elapsed();
@@ -172,7 +174,7 @@ pub fn solve(
     match first.status {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             return Err(SolveError::Infeasible(explain_infeasible(
-                engine, cons, batch, settings, deadline,
+                engine, cons, batch, settings, deadline, false,
             )));
         }
         _ if first.columns.is_empty() => {
@@ -187,26 +189,57 @@ pub fn solve(
     let bound = first.bound;
     let mut columns = first.columns;
 
-    // 2. Among least-cost plans, each order's best-ranked options.
+    // 2. Among least-cost plans, each order's best-ranked options: with the tier bands as
+    //    chosen, the LP's reduced costs and duals say which columns and rows every optimal plan
+    //    keeps at their bounds; hold those and minimise the ranks (the structure of the rows is
+    //    unchanged, so an integral relaxation stays integral).
     if proven && Instant::now() < deadline {
+        let fixed = bands_from(&z_vars, &columns);
         let t = Instant::now();
-        let tb = build(
+        let duals = build(
             batch,
             cons,
             engine,
-            ModelMode::TieBreak {
-                max_cost: first.objective + 0.5,
-                integer: false,
+            ModelMode::Duals,
+            Fix {
+                bands: Some(&fixed),
+                ..Fix::default()
             },
-            None,
-            None,
         );
         stats.build_time += t.elapsed();
-        if let Ok(tb) = tb {
-            let r = run(tb.model, settings, deadline, is_mip).map_err(SolveError::Solver)?;
-            stats.solves.push(("tie-break", r.time));
-            if r.status == HighsModelStatus::Optimal && !r.columns.is_empty() {
-                columns = r.columns;
+        if let Ok(d) = duals {
+            let r = run(d.model, settings, deadline, false).map_err(SolveError::Solver)?;
+            stats.solves.push(("optimal face", r.time));
+            if r.status == HighsModelStatus::Optimal {
+                const TOL: f64 = 1e-6;
+                let zero: Vec<bool> = r.dual_columns.iter().map(|d| *d > TOL).collect();
+                let tight: Vec<bool> = r.dual_rows.iter().map(|d| d.abs() > TOL).collect();
+                let t = Instant::now();
+                let tb = build(
+                    batch,
+                    cons,
+                    engine,
+                    ModelMode::TieBreak,
+                    Fix {
+                        bands: Some(&fixed),
+                        zero_cols: Some(&zero),
+                        tight_rows: Some(&tight),
+                        ..Fix::default()
+                    },
+                );
+                stats.build_time += t.elapsed();
+                if let Ok(tb) = tb {
+                    let short = tb.short;
+                    let r = run(tb.model, settings, deadline, false).map_err(SolveError::Solver)?;
+                    stats.solves.push(("tie-break", r.time));
+                    if r.status == HighsModelStatus::Optimal
+                        && !r.columns.is_empty()
+                        && relaxed_cost(cons, batch, &x_vars, &short, &r.columns)
+                            <= first.objective + 0.5
+                    {
+                        columns = r.columns;
+                    }
+                }
             }
         }
     }
@@ -271,8 +304,10 @@ pub fn solve(
                 cons,
                 engine,
                 ModelMode::Cost { integer: true },
-                None,
-                Some(&fixed),
+                Fix {
+                    x: Some(&fixed),
+                    ..Fix::default()
+                },
             )
             .map_err(SolveError::Solver)?;
             stats.build_time += t.elapsed();
@@ -300,14 +335,22 @@ pub fn solve(
             cons,
             engine,
             ModelMode::Cost { integer: true },
-            None,
-            None,
+            Fix::default(),
         )
         .map_err(SolveError::Solver)?;
         stats.build_time += t.elapsed();
         let xi = b.x;
         let r = run(b.model, settings, deadline, true).map_err(SolveError::Solver)?;
         stats.solves.push(("integer", r.time));
+        if matches!(
+            r.status,
+            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
+        ) {
+            // Fractions of orders could meet every constraint; whole orders cannot.
+            return Err(SolveError::Infeasible(explain_infeasible(
+                engine, cons, batch, settings, deadline, true,
+            )));
+        }
         if r.bound.is_finite() {
             bound = bound.max(r.bound);
         }
@@ -349,10 +392,19 @@ pub fn solve(
                 .collect()
         })
         .collect();
-    let mut duals: Option<(Vec<(Row, usize)>, Vec<f64>)> = None;
+    let mut duals: Option<Duals> = None;
     if Instant::now() < deadline {
         let t = Instant::now();
-        if let Ok(d) = build(batch, cons, engine, ModelMode::Duals, Some(&fixed), None) {
+        if let Ok(d) = build(
+            batch,
+            cons,
+            engine,
+            ModelMode::Duals,
+            Fix {
+                bands: Some(&fixed),
+                ..Fix::default()
+            },
+        ) {
             stats.build_time += t.elapsed();
             let rows = d.rows;
             if let Ok(r) = run(d.model, settings, deadline, false) {
@@ -384,6 +436,42 @@ pub fn solve(
         tiers,
         stats,
     })
+}
+
+/// Tier band values of a solution, rounded (per schedule, per band; 1 for bands with no binary
+/// when used).
+fn bands_from(z: &[Vec<Option<V>>], cols: &[f64]) -> Vec<Vec<f64>> {
+    z.iter()
+        .map(|zs| {
+            zs.iter()
+                .map(|z| z.map_or(1.0, |z| cols[z.col].round()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Cost of a (possibly fractional) solution: scores plus shortfall penalties.
+fn relaxed_cost(
+    cons: &Constraints,
+    batch: &Batch,
+    x: &[Vec<Vec<V>>],
+    short: &[Option<V>],
+    cols: &[f64],
+) -> f64 {
+    let mut c = 0.0;
+    for (k, class) in batch.classes.iter().enumerate() {
+        for (j, o) in class.options.iter().enumerate() {
+            for (b, p) in o.bands.iter().enumerate() {
+                c += p.score.0 as f64 * cols[x[k][j][b].col];
+            }
+        }
+    }
+    for (m, s) in cons.commitments.iter().zip(short) {
+        if let (Some(p), Some(s)) = (m.penalty, s) {
+            c += penalty_per_unit(m.unit, p.0) * cols[s.col];
+        }
+    }
+    c
 }
 
 fn gap(objective: f64, bound: f64) -> f64 {
@@ -509,7 +597,7 @@ fn row_reports(
     cons: &Constraints,
     batch: &Batch,
     alloc: &[Vec<Alloc>],
-    duals: Option<&(Vec<(Row, usize)>, Vec<f64>)>,
+    duals: Option<&Duals>,
 ) -> Vec<RowReport> {
     let shadow = |row: Row, per_unit: f64| {
         duals.and_then(|(rows, d)| {
@@ -738,6 +826,7 @@ fn explain_infeasible(
     batch: &Batch,
     settings: &Settings,
     deadline: Instant,
+    integer: bool,
 ) -> Infeasibility {
     let mut reasons = Vec::new();
     let carrier = |c: u16| {
@@ -747,19 +836,25 @@ fn explain_infeasible(
             .map_or("?", |c| c.id.as_str())
     };
     let deadline = deadline.max(Instant::now() + Duration::from_secs(5));
-    let elastic = build(batch, cons, engine, ModelMode::Elastic, None, None)
-        .ok()
-        .and_then(|b| {
-            let (short, excess) = (b.short, b.excess);
-            let r = run(b.model, settings, deadline, b.integer_columns > 0).ok()?;
-            (!r.columns.is_empty()).then(|| {
-                let val = |v: Option<V>| v.map_or(0.0, |v| r.columns[v.col]);
-                (
-                    excess.iter().map(|v| val(*v)).collect::<Vec<_>>(),
-                    short.iter().map(|v| val(*v)).collect::<Vec<_>>(),
-                )
-            })
-        });
+    let elastic = build(
+        batch,
+        cons,
+        engine,
+        ModelMode::Elastic { integer },
+        Fix::default(),
+    )
+    .ok()
+    .and_then(|b| {
+        let (short, excess) = (b.short, b.excess);
+        let r = run(b.model, settings, deadline, b.integer_columns > 0).ok()?;
+        (!r.columns.is_empty()).then(|| {
+            let val = |v: Option<V>| v.map_or(0.0, |v| r.columns[v.col]);
+            (
+                excess.iter().map(|v| val(*v)).collect::<Vec<_>>(),
+                short.iter().map(|v| val(*v)).collect::<Vec<_>>(),
+            )
+        })
+    });
     let (excess, short) = elastic.unwrap_or_default();
     for (i, cap) in cons.capacities.iter().enumerate() {
         // Parcels (or grams) that can go nowhere else.
@@ -874,7 +969,7 @@ pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

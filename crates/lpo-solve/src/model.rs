@@ -52,12 +52,14 @@ impl Default for Settings {
 pub(crate) enum Mode {
     /// Minimise cost; `integer` makes the x variables integer.
     Cost { integer: bool },
-    /// Minimise the options' ranks among solutions costing at most `max_cost`.
-    TieBreak { max_cost: f64, integer: bool },
+    /// Minimise the options' ranks; built with the columns and rows that keep it on the least
+    /// cost's optimal face held (see [`Fix`]).
+    TieBreak,
     /// Minimise cost with the tier bands fixed, as a pure LP (for shadow prices).
     Duals,
-    /// Minimise how far the hard constraints must be relaxed (for infeasibility).
-    Elastic,
+    /// Minimise how far the hard constraints must be relaxed (for infeasibility); `integer`
+    /// when the relaxation was feasible but whole orders are not.
+    Elastic { integer: bool },
 }
 
 /// A model variable and its column in HiGHS.
@@ -68,13 +70,24 @@ pub(crate) struct V {
 }
 
 /// Adds variables, remembering their columns (good_lp adds columns in order).
-struct Vars {
+struct Vars<'a> {
     vars: ProblemVariables,
     next: usize,
+    zero: Option<&'a [bool]>,
 }
 
-impl Vars {
+impl Vars<'_> {
     fn add(&mut self, def: good_lp::VariableDefinition) -> V {
+        let held = self
+            .zero
+            .and_then(|z| z.get(self.next))
+            .copied()
+            .unwrap_or(false);
+        let def = if held {
+            variable().min(0.0).max(0.0)
+        } else {
+            def
+        };
         let var = self.vars.add(def);
         self.next += 1;
         V {
@@ -135,21 +148,71 @@ fn carrier_reach(batch: &Batch, carrier: u16) -> f64 {
         .sum()
 }
 
+/// What to hold fixed when building a model.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fix<'a> {
+    /// Tier band binaries fixed at these values (per schedule, per band).
+    pub(crate) bands: Option<&'a [Vec<f64>]>,
+    /// Per class: its counts fixed at these values (`None`: free).
+    pub(crate) x: Option<&'a [Option<Vec<Vec<f64>>>]>,
+    /// Columns held at zero, by column.
+    pub(crate) zero_cols: Option<&'a [bool]>,
+    /// Inequality rows turned into equalities at their bound, by row.
+    pub(crate) tight_rows: Option<&'a [bool]>,
+}
+
+/// Adds rows, counting them, turning the ones `tight` names into equalities.
+struct Rows<'a> {
+    problem: good_lp::solvers::highs::HighsProblem,
+    count: usize,
+    tight: Option<&'a [bool]>,
+}
+
+impl Rows<'_> {
+    fn tight(&self) -> bool {
+        self.tight
+            .and_then(|t| t.get(self.count))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn push(&mut self, c: good_lp::Constraint) -> usize {
+        self.problem.add_constraint(c);
+        self.count += 1;
+        self.count - 1
+    }
+
+    fn le(&mut self, e: Expression, rhs: f64) -> usize {
+        let c = if self.tight() { e.eq(rhs) } else { e.leq(rhs) };
+        self.push(c)
+    }
+
+    fn ge(&mut self, e: Expression, rhs: f64) -> usize {
+        let c = if self.tight() { e.eq(rhs) } else { e.geq(rhs) };
+        self.push(c)
+    }
+
+    fn eq(&mut self, e: Expression, rhs: f64) -> usize {
+        self.push(e.eq(rhs))
+    }
+}
+
 pub(crate) fn build(
     batch: &Batch,
     cons: &Constraints,
     engine: &lpo_engine::Engine,
     mode: Mode,
-    fixed_bands: Option<&[Vec<f64>]>,
-    fixed_x: Option<&[Option<Vec<Vec<f64>>>]>,
+    fix: Fix<'_>,
 ) -> Result<Built, String> {
+    let (fixed_bands, fixed_x) = (fix.bands, fix.x);
     let mut vars = Vars {
         vars: ProblemVariables::new(),
         next: 0,
+        zero: fix.zero_cols,
     };
     let integer_x = matches!(
         mode,
-        Mode::Cost { integer: true } | Mode::TieBreak { integer: true, .. }
+        Mode::Cost { integer: true } | Mode::Elastic { integer: true }
     );
     let mut integer_columns = 0;
     let x: Vec<Vec<Vec<V>>> = batch
@@ -208,7 +271,7 @@ pub(crate) fn build(
         }
         z.push(zs);
     }
-    let elastic = mode == Mode::Elastic;
+    let elastic = matches!(mode, Mode::Elastic { .. });
     let short: Vec<Option<V>> = cons
         .commitments
         .iter()
@@ -236,7 +299,7 @@ pub(crate) fn build(
     }
     let objective = match mode {
         Mode::Cost { .. } | Mode::Duals => cost.clone(),
-        Mode::TieBreak { .. } => {
+        Mode::TieBreak => {
             let mut e = Expression::with_capacity(vars.next);
             for xk in &x {
                 for (j, xj) in xk.iter().enumerate() {
@@ -249,7 +312,7 @@ pub(crate) fn build(
             }
             e
         }
-        Mode::Elastic => {
+        Mode::Elastic { .. } => {
             let mut e = Expression::with_capacity(8);
             for (m, s) in cons.commitments.iter().zip(&short) {
                 if m.penalty.is_none()
@@ -275,14 +338,12 @@ pub(crate) fn build(
         }
     };
     let columns = vars.next;
-    let mut problem = vars.vars.minimise(objective).using(highs);
-    let mut row_count = 0usize;
-    let mut rows = Vec::new();
-    let mut add = |p: &mut good_lp::solvers::highs::HighsProblem, c: good_lp::Constraint| {
-        p.add_constraint(c);
-        row_count += 1;
-        row_count - 1
+    let mut problem = Rows {
+        problem: vars.vars.minimise(objective).using(highs),
+        count: 0,
+        tight: fix.tight_rows,
     };
+    let mut rows = Vec::new();
 
     // Every order of a class is placed.
     for (k, c) in batch.classes.iter().enumerate() {
@@ -292,7 +353,7 @@ pub(crate) fn build(
                 e.add_mul(1.0, v.var);
             }
         }
-        add(&mut problem, e.eq(c.count as f64));
+        problem.eq(e, c.count as f64);
     }
     // Capacities.
     for (ci, cap) in cons.capacities.iter().enumerate() {
@@ -310,7 +371,7 @@ pub(crate) fn build(
         if let Some(v) = excess[ci] {
             e.add_mul(-1.0, v.var);
         }
-        let r = add(&mut problem, e.leq(cap.limit as f64));
+        let r = problem.le(e, cap.limit as f64);
         rows.push((Row::Capacity(ci), r));
     }
     // Commitments.
@@ -333,7 +394,7 @@ pub(crate) fn build(
         if let Some(s) = short[mi] {
             e.add_mul(1.0, s.var);
         }
-        let r = add(&mut problem, e.geq(m.min as f64));
+        let r = problem.ge(e, m.min as f64);
         rows.push((Row::Commitment(mi), r));
     }
     // Tiers.
@@ -354,43 +415,44 @@ pub(crate) fn build(
         match t.kind {
             TierKind::All => {
                 let mut one = Expression::default();
-                for b in 0..t.bands() {
-                    let Some(zb) = z[ti][b] else { continue };
+                for (b, zb) in z[ti].iter().enumerate() {
+                    let Some(zb) = zb else { continue };
                     one.add_mul(1.0, zb.var);
                     let mut upper = volume(b);
                     upper.add_mul(-big_m, zb.var);
-                    add(&mut problem, upper.leq(0.0));
+                    problem.le(upper, 0.0);
                     if b > 0 {
                         let mut lower = volume(b);
                         lower.add_mul(-(t.band_start(b) as f64), zb.var);
-                        add(&mut problem, lower.geq(0.0));
+                        problem.ge(lower, 0.0);
                     }
                 }
-                add(&mut problem, one.eq(1.0));
+                problem.eq(one, 1.0);
             }
             TierKind::Beyond => {
-                for b in 0..t.bands() {
+                for (b, zb) in z[ti].iter().enumerate() {
                     if b + 1 < t.bands() {
                         let width = (t.band_start(b + 1) - t.band_start(b)) as f64;
-                        add(&mut problem, volume(b).leq(width));
+                        problem.le(volume(b), width);
                     }
-                    if let Some(zb) = z[ti][b] {
+                    if let Some(zb) = zb {
                         let mut upper = volume(b);
                         upper.add_mul(-big_m, zb.var);
-                        add(&mut problem, upper.leq(0.0));
+                        problem.le(upper, 0.0);
                         let below = (t.band_start(b) - t.band_start(b - 1)) as f64;
                         let mut full = volume(b - 1);
                         full.add_mul(-below, zb.var);
-                        add(&mut problem, full.geq(0.0));
+                        problem.ge(full, 0.0);
                     }
                 }
             }
         }
     }
-    if let Mode::TieBreak { max_cost, .. } = mode {
-        add(&mut problem, cost.leq(max_cost));
-    }
-    let model = problem.try_into_inner().map_err(|e| e.to_string())?;
+    let row_count = problem.count;
+    let model = problem
+        .problem
+        .try_into_inner()
+        .map_err(|e| e.to_string())?;
     Ok(Built {
         model,
         x,
@@ -409,6 +471,8 @@ pub(crate) struct Run {
     pub(crate) status: HighsModelStatus,
     pub(crate) columns: Vec<f64>,
     pub(crate) dual_rows: Vec<f64>,
+    /// Reduced costs.
+    pub(crate) dual_columns: Vec<f64>,
     pub(crate) objective: f64,
     /// Best proven lower bound on the objective (the objective itself for an LP).
     pub(crate) bound: f64,
@@ -462,6 +526,7 @@ pub(crate) fn run(
             Vec::new()
         },
         dual_rows: sol.dual_rows().to_vec(),
+        dual_columns: sol.dual_columns().to_vec(),
         objective,
         bound,
         time,

@@ -1,0 +1,790 @@
+//! Global optimisation against oracles: exhaustive enumeration on tiny batches, the per-order
+//! choice when nothing binds, the LP's shadow prices against re-solving, the independent
+//! checker on every plan, and the CLI's report, exit codes and determinism.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use lpo_config::orders::read_orders;
+use lpo_engine::constraints::{
+    Capacity, CapacityUnit, Commitment, CommitmentUnit, Constraints, Scope, Tier, TierKind,
+    TierSchedule,
+};
+use lpo_engine::{Engine, Quote, QuoteRequest};
+use lpo_model::{Bp, Cents, Date, Order, Strategy};
+use lpo_solve::{Batch, LocalClasses, Row, Settings, SolveError};
+use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn root() -> PathBuf {
+    PathBuf::from(ROOT)
+}
+
+fn engine() -> &'static Engine {
+    use std::sync::OnceLock;
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| match lpo_config::load(&root().join("lpo.yaml")) {
+        Ok(l) => l.engine,
+        Err(d) => panic!("bundled config: {d:?}"),
+    })
+}
+
+fn req() -> QuoteRequest {
+    QuoteRequest {
+        strategy: Strategy::Cheapest,
+        date: Date::from_ymd(2026, 11, 26).unwrap_or_else(|| panic!("date")),
+        explain: false,
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        time_limit: Duration::from_secs(60),
+        rel_gap: 0.0,
+        threads: 1,
+    }
+}
+
+fn carrier(e: &Engine, id: &str) -> u16 {
+    e.carriers
+        .iter()
+        .position(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no carrier {id}")) as u16
+}
+
+fn orders_from_csv(text: &str) -> Vec<Order> {
+    read_orders(text.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|o| o.order.unwrap_or_else(|e| panic!("{e:?}")))
+        .collect()
+}
+
+fn batch_of(e: &Engine, cons: &Constraints, orders: &[Order]) -> (Batch, Vec<Quote>) {
+    let mut local = LocalClasses::default();
+    let mut quotes = Vec::new();
+    let mut sig = Vec::new();
+    for o in orders {
+        let q = e.quote(o, &req()).unwrap_or_else(|err| panic!("{err}"));
+        let ok = lpo_solve::signature(e, cons, o, &q, &mut sig);
+        local.push(ok.then_some(sig.as_slice()));
+        quotes.push(q);
+    }
+    (lpo_solve::merge(e, cons, vec![local]), quotes)
+}
+
+/// The brute-force oracle: every combination of (option, band) per order, checked and costed
+/// with this test's own reading of docs/constraints.md. `None` when no combination is feasible.
+fn brute_force(e: &Engine, cons: &Constraints, orders: &[Order], quotes: &[Quote]) -> Option<f64> {
+    // Per order: its choices (carrier, service, warehouse, band, total, score).
+    type Choice = (u16, u32, u16, usize, i64, i64);
+    let choices: Vec<Vec<Choice>> = quotes
+        .iter()
+        .filter(|q| !q.options.is_empty())
+        .map(|q| {
+            let mut v = Vec::new();
+            for o in &q.options {
+                let c = e.service(o.service).map_or(u16::MAX, |s| s.carrier);
+                let bands = cons.tiers_of(c).map_or(1, |t| t.tiers.len() + 1);
+                for b in 0..bands {
+                    let d = cons.tiers_of(c).map_or(Bp(0), |t| t.discount(b));
+                    let p = e.discounted(q, o, d);
+                    v.push((c, o.service, o.warehouse, b, p.total.0, p.score.0));
+                }
+            }
+            v
+        })
+        .collect();
+    let placed: Vec<&Order> = orders
+        .iter()
+        .zip(quotes)
+        .filter(|(_, q)| !q.options.is_empty())
+        .map(|(o, _)| o)
+        .collect();
+    let n = choices.len();
+    let mut idx = vec![0usize; n];
+    let mut best: Option<f64> = None;
+    loop {
+        // Evaluate.
+        let pick: Vec<&Choice> = (0..n).map(|i| &choices[i][idx[i]]).collect();
+        let parcels = |i: usize| placed[i].parcels.len() as u64;
+        let grams = |i: usize| {
+            placed[i]
+                .parcels
+                .iter()
+                .map(|p| u64::from(p.weight_g))
+                .sum::<u64>()
+        };
+        let mut ok = true;
+        for c in &cons.capacities {
+            let used: u64 = (0..n)
+                .filter(|&i| {
+                    let (ca, s, w, ..) = *pick[i];
+                    ca == c.scope.carrier
+                        && c.scope.service.is_none_or(|x| x == s)
+                        && c.scope.warehouse.is_none_or(|x| x == w)
+                })
+                .map(|i| match c.unit {
+                    CapacityUnit::Parcels => parcels(i),
+                    CapacityUnit::Grams => grams(i),
+                })
+                .sum();
+            ok &= used <= c.limit;
+        }
+        let mut penalty = 0.0;
+        for m in &cons.commitments {
+            let got: i64 = (0..n)
+                .filter(|&i| pick[i].0 == m.carrier)
+                .map(|i| match m.unit {
+                    CommitmentUnit::Parcels => parcels(i) as i64,
+                    CommitmentUnit::Spend => pick[i].4,
+                })
+                .sum();
+            let short = (m.min as i64 - got).max(0) as f64;
+            match m.penalty {
+                None => ok &= short == 0.0,
+                Some(p) => {
+                    penalty += short
+                        * match m.unit {
+                            CommitmentUnit::Parcels => p.0 as f64,
+                            CommitmentUnit::Spend => p.0 as f64 / 100.0,
+                        }
+                }
+            }
+        }
+        for t in &cons.tiers {
+            let mut bands = vec![0u64; t.tiers.len() + 1];
+            for i in 0..n {
+                if pick[i].0 == t.carrier {
+                    bands[pick[i].3] += parcels(i);
+                }
+            }
+            let volume: u64 = bands.iter().sum();
+            let start = |b: usize| {
+                if b == 0 {
+                    0
+                } else {
+                    t.tiers[b - 1].from_parcels
+                }
+            };
+            match t.kind {
+                TierKind::All => {
+                    let used: Vec<usize> = (0..bands.len()).filter(|&b| bands[b] > 0).collect();
+                    ok &= used.len() <= 1 && used.iter().all(|&b| volume >= start(b));
+                }
+                TierKind::Beyond => {
+                    for b in 0..bands.len() {
+                        if b + 1 < bands.len() {
+                            ok &= bands[b] <= start(b + 1) - start(b);
+                        }
+                        if b > 0 && bands[b] > 0 {
+                            ok &= bands[b - 1] >= start(b) - start(b - 1);
+                        }
+                    }
+                }
+            }
+        }
+        if ok {
+            let cost: i64 = pick.iter().map(|c| c.5).sum();
+            let cost = cost as f64 + penalty;
+            if best.is_none_or(|b| cost < b) {
+                best = Some(cost);
+            }
+        }
+        // Next combination.
+        let mut i = 0;
+        loop {
+            if i == n {
+                return best;
+            }
+            idx[i] += 1;
+            if idx[i] < choices[i].len() {
+                break;
+            }
+            idx[i] = 0;
+            i += 1;
+        }
+    }
+}
+
+const POSTCODES: [&str; 8] = [
+    "2000", "3000", "4000", "2480", "4825", "6000", "2600", "3550",
+];
+const CARRIERS: [&str; 5] = ["auspost", "startrack", "couriersplease", "aramex", "tge"];
+
+fn tiny_orders(spec: &[(usize, u32, u8)]) -> Vec<Order> {
+    let mut csv =
+        String::from("order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm,from\n");
+    for (i, &(pc, weight_hg, parcels)) in spec.iter().enumerate() {
+        for p in 0..parcels {
+            csv.push_str(&format!(
+                "T{i},{},{}.{},{},20,10,mel\n",
+                POSTCODES[pc % POSTCODES.len()],
+                weight_hg / 10 + u32::from(p),
+                weight_hg % 10,
+                20 + weight_hg % 30,
+            ));
+        }
+    }
+    orders_from_csv(&csv)
+}
+
+#[derive(Debug, Clone)]
+struct ConsSpec {
+    cap: Option<(usize, bool, u64)>,
+    commit: Option<(usize, bool, u64, Option<i64>)>,
+    tiers: Option<(usize, bool, u64, u64)>,
+}
+
+fn cons_of(e: &Engine, s: &ConsSpec) -> Constraints {
+    let mut c = Constraints::default();
+    if let Some((ci, kg, limit)) = s.cap {
+        c.capacities.push(Capacity {
+            id: "cap".into(),
+            origin: String::new(),
+            scope: Scope {
+                carrier: carrier(e, CARRIERS[ci]),
+                service: None,
+                warehouse: None,
+            },
+            unit: if kg {
+                CapacityUnit::Grams
+            } else {
+                CapacityUnit::Parcels
+            },
+            limit: if kg { limit * 4000 } else { limit },
+        });
+    }
+    if let Some((ci, spend, min, penalty)) = s.commit {
+        c.commitments.push(Commitment {
+            id: "commit".into(),
+            origin: String::new(),
+            carrier: carrier(e, CARRIERS[ci]),
+            unit: if spend {
+                CommitmentUnit::Spend
+            } else {
+                CommitmentUnit::Parcels
+            },
+            min: if spend { min * 1500 } else { min },
+            penalty: penalty.map(Cents),
+        });
+    }
+    if let Some((ci, beyond, t1, gap)) = s.tiers {
+        c.tiers.push(TierSchedule {
+            id: "tiers".into(),
+            origin: String::new(),
+            carrier: carrier(e, CARRIERS[ci]),
+            kind: if beyond {
+                TierKind::Beyond
+            } else {
+                TierKind::All
+            },
+            tiers: vec![
+                Tier {
+                    from_parcels: t1,
+                    discount: Bp(500),
+                },
+                Tier {
+                    from_parcels: t1 + gap,
+                    discount: Bp(1200),
+                },
+            ],
+        });
+    }
+    c
+}
+
+fn cons_spec() -> impl proptest::strategy::Strategy<Value = ConsSpec> {
+    (
+        proptest::option::of((0..5usize, any::<bool>(), 0..4u64)),
+        proptest::option::of((
+            0..5usize,
+            any::<bool>(),
+            0..4u64,
+            proptest::option::of(0..500i64),
+        )),
+        proptest::option::of((0..5usize, any::<bool>(), 1..3u64, 1..3u64)),
+    )
+        .prop_map(|(cap, commit, tiers)| ConsSpec { cap, commit, tiers })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// On tiny batches the MIP's plan costs exactly what exhaustive enumeration finds, it is
+    /// infeasible exactly when enumeration finds nothing, and its plan breaks no constraint.
+    #[test]
+    fn mip_equals_exhaustive_enumeration(
+        spec in proptest::collection::vec((0..8usize, 5..250u32, 1..3u8), 1..5),
+        cs in cons_spec(),
+    ) {
+        let e = engine();
+        let cons = cons_of(e, &cs);
+        let orders = tiny_orders(&spec);
+        let (batch, quotes) = batch_of(e, &cons, &orders);
+        let oracle = brute_force(e, &cons, &orders, &quotes);
+        match (lpo_solve::solve(e, &cons, &batch, &settings()), oracle) {
+            (Ok(sol), Some(best)) => {
+                prop_assert!((sol.objective_cents - best).abs() < 1e-6,
+                    "MIP {} vs enumeration {best}", sol.objective_cents);
+                prop_assert_eq!(lpo_solve::violation(e, &cons, &batch, &sol.alloc), None);
+                let exact = lpo_solve::objective(&cons, &batch, &sol.alloc);
+                prop_assert!((exact - sol.objective_cents).abs() < 1e-9);
+            }
+            (Err(SolveError::Infeasible(_)), None) => {}
+            (got, want) => prop_assert!(false, "solver {got:?}, enumeration {want:?}"),
+        }
+    }
+}
+
+/// The first `n` valid single-parcel orders of the sample (with counts of parcels and orders
+/// the same, count capacities and commitments give an integral relaxation).
+fn sample_orders(n: usize) -> Vec<Order> {
+    let text = std::fs::read(root().join("examples/orders.csv")).unwrap_or_else(|e| panic!("{e}"));
+    read_orders(&text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter_map(|o| o.order.ok())
+        .filter(|o| o.parcels.len() == 1)
+        .take(n)
+        .collect()
+}
+
+/// The least cost as a function of a capacity's limit is convex (for an integral relaxation),
+/// and the LP's shadow price is a subgradient of it: f(L+1) ≥ f(L) + s and f(L−1) ≥ f(L) − s.
+#[test]
+fn shadow_prices_bound_the_cost_of_one_more_or_one_less_parcel() {
+    let e = engine();
+    let orders = sample_orders(300);
+    let mk = |limit: u64| Constraints {
+        capacities: vec![Capacity {
+            id: "st".into(),
+            origin: String::new(),
+            scope: Scope {
+                carrier: carrier(e, "startrack"),
+                service: None,
+                warehouse: None,
+            },
+            unit: CapacityUnit::Parcels,
+            limit,
+        }],
+        commitments: vec![Commitment {
+            id: "ax".into(),
+            origin: String::new(),
+            carrier: carrier(e, "aramex"),
+            unit: CommitmentUnit::Parcels,
+            min: 45,
+            penalty: None,
+        }],
+        tiers: Vec::new(),
+    };
+    let solve = |limit: u64| {
+        let cons = mk(limit);
+        let (batch, _) = batch_of(e, &cons, &orders);
+        lpo_solve::solve(e, &cons, &batch, &settings()).unwrap_or_else(|err| panic!("{err}"))
+    };
+    let limit = 40;
+    let mid = solve(limit);
+    assert!(mid.stats.relaxation_integral);
+    let cap = mid
+        .rows
+        .iter()
+        .find(|r| r.row == Row::Capacity(0))
+        .unwrap_or_else(|| panic!("no capacity row"));
+    assert!(cap.binding, "the test needs a binding capacity: {cap:?}");
+    let s = cap
+        .shadow_cents
+        .unwrap_or_else(|| panic!("no shadow price"));
+    assert!(s < 0.0, "more capacity cannot cost more: {s}");
+    let up = solve(limit + 1).objective_cents;
+    let down = solve(limit - 1).objective_cents;
+    let f = mid.objective_cents;
+    assert!(up >= f + s - 1e-6, "f(L+1)={up} f(L)={f} s={s}");
+    assert!(down >= f - s - 1e-6, "f(L-1)={down} f(L)={f} s={s}");
+    assert!(
+        up < f,
+        "one more parcel of a binding capacity with a price saves money"
+    );
+
+    let commit = mid
+        .rows
+        .iter()
+        .find(|r| r.row == Row::Commitment(0))
+        .unwrap_or_else(|| panic!("no commitment row"));
+    if commit.binding {
+        let c = commit.shadow_cents.unwrap_or(0.0);
+        assert!(
+            c >= 0.0,
+            "a commitment cannot save money at the margin: {c}"
+        );
+    }
+}
+
+/// When no constraint binds, the global plan is the per-order plan: same cost, same choices.
+#[test]
+fn nothing_binding_gives_the_per_order_choice() {
+    let e = engine();
+    let orders = sample_orders(400);
+    let cons = Constraints {
+        capacities: vec![Capacity {
+            id: "roomy".into(),
+            origin: String::new(),
+            scope: Scope {
+                carrier: carrier(e, "startrack"),
+                service: None,
+                warehouse: None,
+            },
+            unit: CapacityUnit::Parcels,
+            limit: 100_000,
+        }],
+        commitments: vec![Commitment {
+            id: "zero".into(),
+            origin: String::new(),
+            carrier: carrier(e, "aramex"),
+            unit: CommitmentUnit::Parcels,
+            min: 0,
+            penalty: None,
+        }],
+        tiers: Vec::new(),
+    };
+    let (batch, quotes) = batch_of(e, &cons, &orders);
+    let sol = lpo_solve::solve(e, &cons, &batch, &settings()).unwrap_or_else(|err| panic!("{err}"));
+    let greedy: i64 = quotes
+        .iter()
+        .filter_map(|q| q.options.first())
+        .map(|o| o.score.0)
+        .sum();
+    assert_eq!(sol.objective_cents, greedy as f64);
+    let choices = lpo_solve::assign(&batch, &sol.alloc);
+    for (i, (c, q)) in choices.iter().zip(&quotes).enumerate() {
+        match c {
+            Some((opt, band)) => {
+                assert_eq!((*opt, *band), (0, 0), "order {i} left its cheapest option");
+            }
+            None => assert!(q.options.is_empty()),
+        }
+    }
+}
+
+// ---- the command line -------------------------------------------------------------------------
+
+fn lpo(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lpo"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run lpo: {e}"))
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap_or("")
+}
+
+fn write(p: &Path, text: &str) {
+    std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The quick start (the bundled constraints): a plan `lpo check` accepts, a report whose
+/// figures agree with the plan, and byte-identical results across runs and thread counts.
+#[test]
+fn quick_start_plan_passes_the_checker_and_is_deterministic() {
+    let dir = tmp();
+    let orders = root().join("examples/orders.csv");
+    let plan = dir.path().join("plan.csv");
+    let report = dir.path().join("report.json");
+    let out = lpo(
+        &[
+            "optimise",
+            "--orders",
+            s(&orders),
+            "--out",
+            s(&plan),
+            "--report",
+            s(&report),
+        ],
+        &root(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("global: optimal"), "{err}");
+    let check = lpo(
+        &["check", "--orders", s(&orders), "--plan", s(&plan)],
+        &root(),
+    );
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&read(&report)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r["status"], "optimal");
+    assert!(r["gap_pct"].as_f64().unwrap_or(1.0) <= 0.01);
+    // The report's plan cost is the plan's total, to the cent.
+    let mut total = 0i64;
+    let mut rdr = csv::Reader::from_path(&plan).unwrap_or_else(|e| panic!("{e}"));
+    let h = rdr.headers().cloned().unwrap_or_default();
+    let ti = h.iter().position(|x| x == "total").unwrap_or(0);
+    for rec in rdr.records() {
+        let rec = rec.unwrap_or_else(|e| panic!("{e}"));
+        if let Ok(c) = lpo_model::parse_decimal(rec.get(ti).unwrap_or(""), 2, false) {
+            total += c;
+        }
+    }
+    assert_eq!(r["cost"]["plan_cents"].as_i64(), Some(total));
+    // Every constraint is in the report with a verdict in words.
+    let names: Vec<&str> = r["constraints"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["id"].as_str()).collect())
+        .unwrap_or_default();
+    for id in [
+        "startrack_syd_truck",
+        "couriersplease_mel",
+        "aramex_daily_minimum",
+        "hunter_spend",
+    ] {
+        assert!(names.contains(&id), "{id} missing from {names:?}");
+    }
+    assert!(r["model"]["classes"].as_u64().unwrap_or(0) > 0);
+
+    // Same inputs, same bytes; the thread count changes nothing.
+    for threads in ["1", "2"] {
+        let again = dir.path().join(format!("plan-{threads}.csv"));
+        let out = lpo(
+            &[
+                "optimise",
+                "--orders",
+                s(&orders),
+                "--out",
+                s(&again),
+                "--threads",
+                threads,
+                "-q",
+            ],
+            &root(),
+        );
+        assert_eq!(out.status.code(), Some(3));
+        assert!(
+            read(&again) == read(&plan),
+            "plans differ with --threads {threads}"
+        );
+    }
+}
+
+/// A constraints file no plan can meet: exit 4, the reasons with the numbers, no plan written.
+#[test]
+fn infeasible_constraints_exit_4_with_reasons_and_no_plan() {
+    let dir = tmp();
+    let orders = root().join("examples/orders.csv");
+    let cons = dir.path().join("c.yaml");
+    write(
+        &cons,
+        "commitments:\n  - id: too_much_aramex\n    carrier: aramex\n    min_parcels: 5000\ncapacities:\n  - id: no_startrack\n    carrier: startrack\n    max_parcels: 0\n",
+    );
+    let plan = dir.path().join("plan.csv");
+    let out = lpo(
+        &[
+            "optimise",
+            "--orders",
+            s(&orders),
+            "--out",
+            s(&plan),
+            "--constraints",
+            s(&cons),
+        ],
+        &root(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(!plan.exists(), "no plan may be written");
+    // How many parcels could go by Aramex at all, counted from the options table.
+    let opts = dir.path().join("opts.csv");
+    let greedy = lpo(
+        &[
+            "optimise",
+            "--orders",
+            s(&orders),
+            "--out",
+            s(&dir.path().join("g.csv")),
+            "--options-out",
+            s(&opts),
+            "--greedy",
+            "-q",
+        ],
+        &root(),
+    );
+    assert_eq!(greedy.status.code(), Some(3));
+    let mut can = std::collections::BTreeSet::new();
+    let mut rdr = csv::Reader::from_path(&opts).unwrap_or_else(|e| panic!("{e}"));
+    for rec in rdr.records().flatten() {
+        if rec.get(2) == Some("aramex") {
+            can.insert(rec.get(0).unwrap_or("").to_string());
+        }
+    }
+    assert!(
+        err.contains(&format!("only {} orders of the batch", can.len())),
+        "{err}"
+    );
+    assert!(
+        err.contains("too_much_aramex") && err.contains("5,000 parcels"),
+        "{err}"
+    );
+}
+
+/// Changing one cent, one service or one row of a good plan makes `lpo check` fail and say where.
+#[test]
+fn checker_catches_tampering() {
+    let dir = tmp();
+    let orders = root().join("examples/orders.csv");
+    let plan = dir.path().join("plan.csv");
+    let out = lpo(
+        &["optimise", "--orders", s(&orders), "--out", s(&plan), "-q"],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let good = read(&plan);
+    let lines: Vec<&str> = good.lines().collect();
+    let alloc_line = lines
+        .iter()
+        .position(|l| l.contains(",allocated,"))
+        .unwrap_or_else(|| panic!("no allocated row"));
+
+    let check = |text: &str| {
+        let p = dir.path().join("t.csv");
+        write(&p, text);
+        lpo(&["check", "--orders", s(&orders), "--plan", s(&p)], &root())
+    };
+    let ok = check(&good);
+    assert_eq!(ok.status.code(), Some(0));
+
+    // One cent off the total.
+    let mut fields: Vec<String> = lines[alloc_line].split(',').map(String::from).collect();
+    let total: i64 = lpo_model::parse_decimal(&fields[11], 2, false).unwrap_or(0);
+    fields[11] = Cents(total + 1).to_string();
+    let mut bad = lines.clone();
+    let edited = fields.join(",");
+    bad[alloc_line] = &edited;
+    let out = check(&(bad.join("\n") + "\n"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains(&format!("plan line {}", alloc_line + 1)) && err.contains("does not re-price"),
+        "{err}"
+    );
+
+    // A row dropped.
+    let mut bad = lines.clone();
+    bad.remove(alloc_line);
+    let out = check(&(bad.join("\n") + "\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing from the plan"));
+
+    // The bundled capacity broken: the per-order plan sends 169 parcels by StarTrack from syd.
+    let greedy = dir.path().join("greedy.csv");
+    let out = lpo(
+        &[
+            "optimise",
+            "--orders",
+            s(&orders),
+            "--out",
+            s(&greedy),
+            "--greedy",
+            "-q",
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let out = lpo(
+        &["check", "--orders", s(&orders), "--plan", s(&greedy)],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("capacity `startrack_syd_truck`"));
+    let out = lpo(
+        &[
+            "check",
+            "--orders",
+            s(&orders),
+            "--plan",
+            s(&greedy),
+            "--no-constraints",
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Broken constraint files are refused with file:line and a hint, and nothing runs.
+#[test]
+fn constraint_file_errors_name_the_line() {
+    let dir = tmp();
+    let orders = root().join("examples/orders.csv");
+    let plan = dir.path().join("plan.csv");
+    for (text, want) in [
+        (
+            "capacities:\n  - id: a\n    carrier: startrak\n    max_parcels: 5\n",
+            "unknown carrier `startrak`\n  --> c.yaml:3:14",
+        ),
+        (
+            "capacities:\n  - id: a\n    carrier: startrack\n    max_parcels: 5\n    max_kg: 4\n",
+            "needs exactly one of max_parcels and max_kg",
+        ),
+        (
+            "capacities:\n  - id: a\n    carrier: startrack\n    from: sydney\n    max_parcels: 5\n",
+            "unknown warehouse `sydney`",
+        ),
+        (
+            "commitments:\n  - id: a\n    carrier: aramex\n    min_parcels: 5\n    penalty: -1\n",
+            "penalty must not be negative",
+        ),
+        (
+            "tiers:\n  - id: t\n    carrier: tge\n    applies: all\n    tiers:\n      - { from_parcels: 50, discount_pct: 3 }\n      - { from_parcels: 20, discount_pct: 5 }\n",
+            "c.yaml:7",
+        ),
+        (
+            "tiers:\n  - id: t\n    carrier: tge\n    applies: sometimes\n    tiers: []\n",
+            "c.yaml:4",
+        ),
+        (
+            "capacities:\n  - id: a\n    carrier: aramex\n    max_parcels: 1\n  - id: a\n    carrier: tge\n    max_parcels: 1\n",
+            "constraint `a` is also defined at",
+        ),
+    ] {
+        let cons = dir.path().join("c.yaml");
+        write(&cons, text);
+        let out = lpo(
+            &[
+                "optimise",
+                "--orders",
+                s(&orders),
+                "--out",
+                s(&plan),
+                "--constraints",
+                s(&cons),
+            ],
+            &root(),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}\n{err}");
+        assert!(err.contains(want), "{want:?} not in:\n{err}");
+        assert!(!plan.exists());
+    }
+}
