@@ -69,11 +69,11 @@ fn batch_of(e: &Engine, cons: &Constraints, orders: &[Order]) -> (Batch, Vec<Quo
     let mut sig = Vec::new();
     for o in orders {
         let q = e.quote(o, &req()).unwrap_or_else(|err| panic!("{err}"));
-        let ok = lpo_solve::signature(e, cons, o, &q, &mut sig);
-        local.push(ok.then_some(sig.as_slice()));
+        let before = lpo_solve::signature(e, cons, o, &q, &mut sig);
+        local.push(e, (before > 0).then_some(sig.as_slice()), before);
         quotes.push(q);
     }
-    (lpo_solve::merge(e, cons, vec![local]), quotes)
+    (lpo_solve::merge(vec![local]), quotes)
 }
 
 /// The brute-force oracle: every combination of (option, band) per order, checked and costed
@@ -312,7 +312,11 @@ fn cons_spec() -> impl proptest::strategy::Strategy<Value = ConsSpec> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    // 40 cases by default; PROPTEST_CASES=2000 for a deeper run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(40),
+        ..ProptestConfig::default()
+    })]
 
     /// On tiny batches the MIP's plan costs exactly what exhaustive enumeration finds, it is
     /// infeasible exactly when enumeration finds nothing, and its plan breaks no constraint.

@@ -127,14 +127,16 @@ fn labels(
     engine: &Engine,
     cons: &Constraints,
     sol: &Solution,
-    class: &lpo_solve::Class,
-    option: usize,
+    options: &[lpo_solve::ClassOption],
+    rank: u16,
     band: usize,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    let chosen = &class.options[option];
-    if option != 0 {
-        let greedy = &class.options[0];
+    let Some(chosen) = options.iter().find(|o| o.rank == rank) else {
+        return out;
+    };
+    if rank != 0 {
+        let greedy = &options[0];
         for r in sol.rows.iter().filter(|r| r.binding) {
             match r.row {
                 Row::Capacity(i) => {
@@ -193,22 +195,29 @@ pub(crate) fn run(
             let mut q = Quote::default();
             let mut sig = Vec::new();
             for o in chunk {
-                let ok = match &o.order {
-                    Ok(order) => {
-                        engine.quote_into(order, req, &mut q).is_ok()
-                            && lpo_solve::signature(engine, cons, order, &q, &mut sig)
+                let before = match &o.order {
+                    Ok(order) if engine.quote_into(order, req, &mut q).is_ok() => {
+                        lpo_solve::signature(engine, cons, order, &q, &mut sig)
                     }
-                    Err(_) => false,
+                    _ => 0,
                 };
-                local.push(ok.then_some(sig.as_slice()));
+                local.push(engine, (before > 0).then_some(sig.as_slice()), before);
             }
             pb.inc(chunk.len() as u64);
             local
         })
         .collect();
     pb.finish_and_clear();
-    let batch = lpo_solve::merge(engine, cons, runs);
+    let batch = lpo_solve::merge(runs);
     tm.price = t.elapsed();
+    if !a.quiet {
+        eprintln!(
+            "global: {} orders in {} classes ({} columns before aggregation); solving…",
+            group(batch.orders_in_model()),
+            group(batch.classes.len() as u64),
+            group(batch.per_order_variables())
+        );
+    }
 
     // 2. Solve.
     let t = Instant::now();
@@ -293,19 +302,7 @@ pub(crate) fn run(
             _ => 0,
         })
         .sum();
-    let model_total: i64 = batch
-        .classes
-        .iter()
-        .zip(&sol.alloc)
-        .flat_map(|(c, a)| {
-            a.iter().map(move |a| {
-                c.options[usize::from(a.option)].bands[usize::from(a.band)]
-                    .total
-                    .0
-                    * a.count as i64
-            })
-        })
-        .sum();
+    let model_total = lpo_solve::invoice(&batch, &sol.alloc, false);
     if plan_total != model_total {
         return Err(Failure::io(format!(
             "internal error: the plan re-prices to {} but the model priced it at {}",
@@ -387,8 +384,8 @@ fn row(
         engine,
         cons,
         sol,
-        &batch.classes[class as usize],
-        option,
+        batch.options_of(class as usize),
+        option as u16,
         band,
     ));
     push_allocated(&mut out.plan, engine, &input.id, &chosen, &reason.join(" "));
@@ -410,16 +407,19 @@ fn model_json(batch: &Batch, sol: Option<&Solution>) -> Value {
     let mut v = json!({
         "orders": batch.orders_in_model(),
         "parcels": batch.parcels_in_model(),
-        "classes": batch.classes.len(),
         "columns_per_order_model": batch.per_order_variables(),
-        "rows_per_order_model_at_least": batch.orders_in_model(),
+        "classes": batch.classes.len(),
+        "class_options_after_dominance": batch.options.len(),
     });
     if let Some(s) = sol {
-        v["columns"] = json!(s.stats.columns);
-        v["rows"] = json!(s.stats.rows);
+        v["tier_combinations"] = json!(s.stats.combinations);
+        v["tier_combinations_solved"] = json!(s.stats.combinations_solved);
+        v["column_generation_rounds"] = json!(s.stats.iterations);
+        v["largest_lp_columns"] = json!(s.stats.columns);
+        v["largest_lp_rows"] = json!(s.stats.rows);
         v["integer_columns"] = json!(s.stats.integer_columns);
         v["relaxation_integral"] = json!(s.stats.relaxation_integral);
-        v["repaired_orders"] = json!(s.stats.repaired_orders);
+        v["orders_in_split_classes"] = json!(s.stats.repaired_orders);
     }
     v
 }
@@ -427,30 +427,16 @@ fn model_json(batch: &Batch, sol: Option<&Solution>) -> Value {
 /// Per carrier: (parcels, invoice cents) of a plan.
 fn by_carrier(batch: &Batch, alloc: &[Vec<Alloc>]) -> BTreeMap<u16, (u64, i64)> {
     let mut m: BTreeMap<u16, (u64, i64)> = BTreeMap::new();
-    for (c, a) in batch.classes.iter().zip(alloc) {
+    for (k, a) in alloc.iter().enumerate() {
+        let c = &batch.classes[k];
         for a in a {
-            let o = &c.options[usize::from(a.option)];
+            let o = &batch.options_of(k)[usize::from(a.option)];
             let e = m.entry(o.carrier).or_default();
             e.0 += c.parcels * a.count;
-            e.1 += o.bands[usize::from(a.band)].total.0 * a.count as i64;
+            e.1 += batch.price(o, usize::from(a.band)).total.0 * a.count as i64;
         }
     }
     m
-}
-
-fn invoice(batch: &Batch, alloc: &[Vec<Alloc>], band0: bool) -> i64 {
-    batch
-        .classes
-        .iter()
-        .zip(alloc)
-        .flat_map(|(c, a)| {
-            a.iter().map(move |a| {
-                let o = &c.options[usize::from(a.option)];
-                let b = if band0 { 0 } else { usize::from(a.band) };
-                o.bands[b].total.0 * a.count as i64
-            })
-        })
-        .sum()
 }
 
 fn report_json(
@@ -462,24 +448,22 @@ fn report_json(
     plan_total: i64,
 ) -> Value {
     let greedy = lpo_solve::greedy(cons, batch);
-    let greedy_total = invoice(batch, &greedy, false);
-    let greedy_list = invoice(batch, &greedy, true);
-    let plan_list = invoice(batch, &sol.alloc, true);
+    let greedy_total = lpo_solve::invoice(batch, &greedy, false);
+    let greedy_list = lpo_solve::invoice(batch, &greedy, true);
+    let plan_list = lpo_solve::invoice(batch, &sol.alloc, true);
     let greedy_violation = lpo_solve::violation(engine, cons, batch, &greedy);
-    let penalties = sol.objective_cents
-        - batch
-            .classes
-            .iter()
-            .zip(&sol.alloc)
-            .flat_map(|(c, a)| {
-                a.iter().map(move |a| {
-                    c.options[usize::from(a.option)].bands[usize::from(a.band)]
-                        .score
-                        .0 as f64
-                        * a.count as f64
-                })
+    let scores: f64 = sol
+        .alloc
+        .iter()
+        .enumerate()
+        .flat_map(|(k, a)| {
+            a.iter().map(move |a| {
+                let o = &batch.options_of(k)[usize::from(a.option)];
+                batch.price(o, usize::from(a.band)).score.0 as f64 * a.count as f64
             })
-            .sum::<f64>();
+        })
+        .sum();
+    let penalties = sol.objective_cents - scores;
     let constraints: Vec<Value> = sol
         .rows
         .iter()
@@ -607,13 +591,15 @@ fn summary(
     );
     let _ = writeln!(
         s,
-        "model: {} orders in {} classes; {} columns x {} rows ({} integer); per-order model: {} columns{}",
+        "model: {} orders in {} classes, {} options after dominance (per-order model: {} columns); {} tier combination(s), {} column-generation rounds, largest LP {} columns x {} rows{}",
         group(batch.orders_in_model()),
         group(batch.classes.len() as u64),
+        group(batch.options.len() as u64),
+        group(batch.per_order_variables()),
+        sol.stats.combinations_solved,
+        sol.stats.iterations,
         group(sol.stats.columns as u64),
         group(sol.stats.rows as u64),
-        sol.stats.integer_columns,
-        group(batch.per_order_variables()),
         if sol.stats.repaired_orders > 0 {
             format!(
                 "; {} order(s) placed by an integer solve of the classes the relaxation split",

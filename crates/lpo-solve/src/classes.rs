@@ -1,25 +1,41 @@
-//! Aggregation: orders whose feasible options, prices (at every tier band) and measures are the
-//! same are interchangeable, so the model has one group of variables per class of such orders
-//! instead of one per order.
+//! What the model sees of each order, compactly.
+//!
+//! Two reductions, both exact:
+//! - **Dominance.** Options of an order that touch exactly the same constraints (the same
+//!   capacities, the same carrier's commitments and tier schedule) are interchangeable for the
+//!   model but for their price, so only the cheapest of them is kept (at every tier band; all of
+//!   them for a carrier with a spend commitment, whose spend depends on the price). Options of
+//!   carriers no constraint names collapse into the single cheapest one.
+//! - **Classes.** Orders whose remaining options, prices and measures are all the same are one
+//!   class with a count.
 
+use std::hash::{Hash, Hasher};
+
+use lpo_engine::constraints::CommitmentUnit;
 use lpo_engine::{Constraints, Engine, Quote};
 use lpo_model::{Cents, Order};
 use rustc_hash::FxHashMap;
 
-/// One option of a class: a (warehouse, service) with its price in each band of its carrier's
-/// tier schedule (one band when the carrier has none).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An option of a class: a (warehouse, service) priced in each band of its carrier's tier
+/// schedule (one band when the carrier has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClassOption {
     pub service: u32,
     pub warehouse: u16,
     pub carrier: u16,
-    /// Invoice total and score (what is minimised) per band, in cents.
-    pub bands: Vec<BandPrice>,
+    /// Its index among the order's quoted options (0: the per-order choice).
+    pub rank: u16,
+    /// Number of bands.
+    pub bands: u8,
+    /// Where its band prices start in [`Batch::prices`].
+    pub price_at: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BandPrice {
+    /// Invoice total, cents.
     pub total: Cents,
+    /// What is minimised: total plus rule adjustments, cents.
     pub score: Cents,
 }
 
@@ -30,10 +46,11 @@ pub struct Class {
     pub count: u64,
     /// Parcels per order.
     pub parcels: u64,
-    /// Dead weight per order, grams (0 unless some capacity counts kilograms).
+    /// Dead weight per order, grams.
     pub grams: u64,
-    /// In the order the engine ranks them (index 0 is the per-order choice).
-    pub options: Vec<ClassOption>,
+    /// Where its options start in [`Batch::options`], and how many.
+    pub option_at: u32,
+    pub option_count: u16,
 }
 
 /// The classes of a batch and the class of every order (`None`: no feasible option, or not
@@ -41,10 +58,23 @@ pub struct Class {
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub classes: Vec<Class>,
+    pub options: Vec<ClassOption>,
+    pub prices: Vec<BandPrice>,
     pub order_class: Vec<Option<u32>>,
+    /// Quoted options of the orders in the model, before dominance (for the report).
+    pub options_before: u64,
 }
 
 impl Batch {
+    pub fn options_of(&self, k: usize) -> &[ClassOption] {
+        let c = &self.classes[k];
+        &self.options[c.option_at as usize..c.option_at as usize + usize::from(c.option_count)]
+    }
+
+    pub fn price(&self, o: &ClassOption, band: usize) -> BandPrice {
+        self.prices[o.price_at as usize + band]
+    }
+
     pub fn orders_in_model(&self) -> u64 {
         self.classes.iter().map(|c| c.count).sum()
     }
@@ -53,149 +83,244 @@ impl Batch {
         self.classes.iter().map(|c| c.count * c.parcels).sum()
     }
 
-    /// Variables of the per-order model this batch stands for (one per order, option and band).
+    /// Every `stride`-th class, each standing for `stride` times its orders: a small batch
+    /// whose LP duals approximate the whole batch's.
+    pub fn sample(&self, stride: usize) -> Batch {
+        let mut out = Batch::default();
+        for k in (0..self.classes.len()).step_by(stride.max(1)) {
+            let option_at = out.options.len() as u32;
+            for o in self.options_of(k) {
+                let price_at = out.prices.len() as u32;
+                out.prices.extend_from_slice(
+                    &self.prices[o.price_at as usize..o.price_at as usize + usize::from(o.bands)],
+                );
+                out.options.push(ClassOption { price_at, ..*o });
+            }
+            out.classes.push(Class {
+                count: self.classes[k].count * stride as u64,
+                option_at,
+                ..self.classes[k].clone()
+            });
+        }
+        out
+    }
+
+    /// Columns of a per-order model over every quoted option and band.
     pub fn per_order_variables(&self) -> u64 {
-        self.classes
-            .iter()
-            .map(|c| c.count * c.options.iter().map(|o| o.bands.len() as u64).sum::<u64>())
-            .sum()
+        self.options_before
     }
 }
 
-/// The class signature of a quoted order: everything the model sees of it, as integers.
-/// Returns false (and leaves `sig` empty) when the order has no feasible option.
+/// An option as the signature records it.
+#[derive(Clone, Copy)]
+struct Opt {
+    service: u32,
+    warehouse: u16,
+    rank: u16,
+    /// Which constraints it touches (capacities bitmask, carrier if named), for dominance.
+    group: (u128, u16),
+}
+
+/// Builds the signature of a quoted order into `sig`: parcels, grams, then per kept option
+/// (service, warehouse, rank, then (total, score) per band). Returns the number of quoted
+/// option-bands (for the report), 0 when the order has no feasible option.
 pub fn signature(
     engine: &Engine,
-    constraints: &Constraints,
+    cons: &Constraints,
     order: &Order,
     q: &Quote,
     sig: &mut Vec<i64>,
-) -> bool {
+) -> u64 {
     sig.clear();
     if q.options.is_empty() {
-        return false;
+        return 0;
     }
-    sig.push(order.parcels.len() as i64);
-    sig.push(if constraints.uses_weight() {
-        order.parcels.iter().map(|p| p.weight_g as i64).sum()
-    } else {
-        0
-    });
-    sig.push(q.options.len() as i64);
-    for o in &q.options {
-        sig.push(i64::from(o.service));
-        sig.push(i64::from(o.warehouse));
+    let parcels = order.parcels.len() as i64;
+    let grams: i64 = order.parcels.iter().map(|p| i64::from(p.weight_g)).sum();
+    sig.push(parcels);
+    sig.push(grams);
+    let mut before = 0u64;
+    // (option, prices per band) of the kept options.
+    let mut kept: Vec<(Opt, Vec<(i64, i64)>)> = Vec::with_capacity(q.options.len());
+    for (rank, o) in q.options.iter().enumerate() {
         let carrier = engine.service(o.service).map_or(u16::MAX, |s| s.carrier);
-        match constraints.tiers_of(carrier) {
-            None => {
-                sig.push(o.total.0);
-                sig.push(o.score.0);
-            }
-            Some(t) => {
-                for b in 0..t.bands() {
+        let tiers = cons.tiers_of(carrier);
+        let bands: Vec<(i64, i64)> = match tiers {
+            None => vec![(o.total.0, o.score.0)],
+            Some(t) => (0..t.bands())
+                .map(|b| {
                     let d = engine.discounted(q, o, t.discount(b));
-                    sig.push(d.total.0);
-                    sig.push(d.score.0);
-                }
+                    (d.total.0, d.score.0)
+                })
+                .collect(),
+        };
+        before += bands.len() as u64;
+        let mut caps = 0u128;
+        for (i, c) in cons.capacities.iter().enumerate().take(128) {
+            if c.scope.matches(engine, o.service, o.warehouse) {
+                caps |= 1 << i;
             }
         }
+        let named = tiers.is_some() || cons.commitments.iter().any(|m| m.carrier == carrier);
+        let spend = cons
+            .commitments
+            .iter()
+            .any(|m| m.carrier == carrier && m.unit == CommitmentUnit::Spend);
+        let opt = Opt {
+            service: o.service,
+            warehouse: o.warehouse,
+            rank: rank as u16,
+            group: (caps, if named { carrier } else { u16::MAX }),
+        };
+        // Options come best first: a later one of the same group is kept only if it is
+        // cheaper in some band (or its spend counts).
+        let dominated = !spend
+            && cons.capacities.len() <= 128
+            && kept.iter().any(|(k, p)| {
+                k.group == opt.group
+                    && p.len() == bands.len()
+                    && p.iter().zip(&bands).all(|(a, b)| a.1 <= b.1)
+            });
+        if !dominated {
+            kept.push((opt, bands));
+        }
     }
-    true
+    sig.push(kept.len() as i64);
+    for (o, bands) in &kept {
+        sig.push(i64::from(o.service));
+        sig.push(i64::from(o.warehouse));
+        sig.push(i64::from(o.rank));
+        sig.push(bands.len() as i64);
+        for (t, s) in bands {
+            sig.push(*t);
+            sig.push(*s);
+        }
+    }
+    before
 }
 
-/// Decodes a signature written by [`signature`].
-fn decode(engine: &Engine, constraints: &Constraints, sig: &[i64], count: u64) -> Class {
-    let mut it = sig.iter().copied();
-    let mut next = || it.next().unwrap_or(0);
-    let parcels = next() as u64;
-    let grams = next() as u64;
-    let n = next() as usize;
-    let mut options = Vec::with_capacity(n);
-    for _ in 0..n {
-        let service = next() as u32;
-        let warehouse = next() as u16;
-        let carrier = engine.service(service).map_or(u16::MAX, |s| s.carrier);
-        let bands = constraints.tiers_of(carrier).map_or(1, |t| t.bands());
-        let bands = (0..bands)
-            .map(|_| BandPrice {
-                total: Cents(next()),
-                score: Cents(next()),
-            })
-            .collect();
-        options.push(ClassOption {
-            service,
-            warehouse,
-            carrier,
-            bands,
-        });
-    }
-    Class {
-        count,
-        parcels,
-        grams,
-        options,
-    }
+/// A 128-bit fingerprint of a signature (two keyed SipHash runs).
+fn fingerprint(sig: &[i64]) -> u128 {
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    0x5eed_0001_u64.hash(&mut a);
+    sig.hash(&mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    0x5eed_0002_u64.hash(&mut b);
+    sig.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// Classes of one run of consecutive orders, numbered in first-seen order.
 #[derive(Default)]
 pub struct LocalClasses {
-    index: FxHashMap<Box<[i64]>, u32>,
-    sigs: Vec<(Box<[i64]>, u64)>,
-    /// Per order of the run: its local class.
-    orders: Vec<Option<u32>>,
+    index: FxHashMap<u128, u32>,
+    batch: Batch,
+    fingerprints: Vec<u128>,
 }
 
 impl LocalClasses {
-    /// Records the next order of the run (`None`: outside the model).
-    pub fn push(&mut self, sig: Option<&[i64]>) {
+    /// Records the next order of the run: its signature (`None`: outside the model) and how
+    /// many option-bands it was quoted.
+    pub fn push(&mut self, engine: &Engine, sig: Option<&[i64]>, before: u64) {
         let Some(sig) = sig else {
-            self.orders.push(None);
+            self.batch.order_class.push(None);
             return;
         };
-        let id = match self.index.get(sig) {
+        self.batch.options_before += before;
+        let fp = fingerprint(sig);
+        let id = match self.index.get(&fp) {
             Some(&id) => id,
             None => {
-                let id = self.sigs.len() as u32;
-                self.index.insert(sig.into(), id);
-                self.sigs.push((sig.into(), 0));
+                let id = self.batch.classes.len() as u32;
+                self.index.insert(fp, id);
+                self.fingerprints.push(fp);
+                decode(engine, sig, &mut self.batch);
                 id
             }
         };
-        self.sigs[id as usize].1 += 1;
-        self.orders.push(Some(id));
+        self.batch.classes[id as usize].count += 1;
+        self.batch.order_class.push(Some(id));
     }
+}
+
+/// Appends the class a signature describes (count 0) to `batch`.
+fn decode(engine: &Engine, sig: &[i64], batch: &mut Batch) {
+    let mut it = sig.iter().copied();
+    let mut next = || it.next().unwrap_or(0);
+    let parcels = next() as u64;
+    let grams = next() as u64;
+    let n = next() as usize;
+    let option_at = batch.options.len() as u32;
+    for _ in 0..n {
+        let service = next() as u32;
+        let warehouse = next() as u16;
+        let rank = next() as u16;
+        let bands = next() as u8;
+        let price_at = batch.prices.len() as u32;
+        for _ in 0..bands {
+            let total = Cents(next());
+            let score = Cents(next());
+            batch.prices.push(BandPrice { total, score });
+        }
+        batch.options.push(ClassOption {
+            service,
+            warehouse,
+            carrier: engine.service(service).map_or(u16::MAX, |s| s.carrier),
+            rank,
+            bands,
+            price_at,
+        });
+    }
+    batch.classes.push(Class {
+        count: 0,
+        parcels,
+        grams,
+        option_at,
+        option_count: n as u16,
+    });
 }
 
 /// Merges runs (in input order) into the batch; class ids are in order of first appearance, so
 /// the model and the plan do not depend on how the orders were split among threads.
-pub fn merge(engine: &Engine, constraints: &Constraints, runs: Vec<LocalClasses>) -> Batch {
-    let mut index: FxHashMap<Box<[i64]>, u32> = FxHashMap::default();
-    let mut sigs: Vec<(Box<[i64]>, u64)> = Vec::new();
-    let mut order_class = Vec::new();
+pub fn merge(runs: Vec<LocalClasses>) -> Batch {
+    let mut index: FxHashMap<u128, u32> = FxHashMap::default();
+    let mut out = Batch::default();
     for run in runs {
-        let mut remap = Vec::with_capacity(run.sigs.len());
-        for (sig, n) in run.sigs {
-            let id = match index.get(&sig) {
+        let mut remap = Vec::with_capacity(run.batch.classes.len());
+        for (k, fp) in run.fingerprints.iter().enumerate() {
+            let local = &run.batch.classes[k];
+            let id = match index.get(fp) {
                 Some(&id) => id,
                 None => {
-                    let id = sigs.len() as u32;
-                    index.insert(sig.clone(), id);
-                    sigs.push((sig, 0));
+                    let id = out.classes.len() as u32;
+                    index.insert(*fp, id);
+                    let option_at = out.options.len() as u32;
+                    for o in run.batch.options_of(k) {
+                        let price_at = out.prices.len() as u32;
+                        out.prices.extend_from_slice(
+                            &run.batch.prices
+                                [o.price_at as usize..o.price_at as usize + usize::from(o.bands)],
+                        );
+                        out.options.push(ClassOption { price_at, ..*o });
+                    }
+                    out.classes.push(Class {
+                        count: 0,
+                        option_at,
+                        ..local.clone()
+                    });
                     id
                 }
             };
-            sigs[id as usize].1 += n;
+            out.classes[id as usize].count += local.count;
             remap.push(id);
         }
-        order_class.extend(run.orders.iter().map(|o| o.map(|l| remap[l as usize])));
+        out.options_before += run.batch.options_before;
+        out.order_class.extend(
+            run.batch
+                .order_class
+                .iter()
+                .map(|o| o.map(|l| remap[l as usize])),
+        );
     }
-    let classes = sigs
-        .iter()
-        .map(|(sig, n)| decode(engine, constraints, sig, *n))
-        .collect();
-    Batch {
-        classes,
-        order_class,
-    }
+    out
 }

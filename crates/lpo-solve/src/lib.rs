@@ -6,8 +6,9 @@
 //! solution is turned back into a choice per order ([`assign`]), which the caller re-prices
 //! exactly in cents.
 
+mod cg;
 pub mod classes;
-pub mod model;
+mod model;
 
 use std::time::{Duration, Instant};
 
@@ -15,12 +16,29 @@ use highs::HighsModelStatus;
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
 use lpo_engine::{Constraints, Engine};
 
-pub use classes::{Batch, Class, ClassOption, LocalClasses, merge, signature};
-pub use model::{Row, Settings};
+pub use classes::{BandPrice, Batch, Class, ClassOption, LocalClasses, merge, signature};
+pub use model::Settings;
 
-use model::{Fix, Mode as ModelMode, V, build, penalty_per_unit, run};
+use cg::{Col, LpOptimum, Objective, Pool, Spec};
 
-/// How many orders of a class take option `option` priced in band `band`.
+/// A capacity or commitment row of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Capacity(usize),
+    Commitment(usize),
+}
+
+/// Penalty per unit of a commitment's shortfall (parcels, or cents of spend), in cents.
+pub(crate) fn penalty_per_unit(unit: CommitmentUnit, penalty_cents: i64) -> f64 {
+    match unit {
+        CommitmentUnit::Parcels => penalty_cents as f64,
+        // The penalty is per dollar short; the shortfall is counted in cents.
+        CommitmentUnit::Spend => penalty_cents as f64 / 100.0,
+    }
+}
+
+/// How many orders of a class take option `option` (an index into the class's options)
+/// priced in band `band`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alloc {
     pub option: u16,
@@ -70,17 +88,25 @@ pub struct Stats {
     pub orders: u64,
     pub parcels: u64,
     pub classes: usize,
-    /// Variables of an unaggregated (per order) model.
+    /// Options kept after dominance, over all classes.
+    pub class_options: usize,
+    /// Variables of an unaggregated (per order) model over every quoted option and band.
     pub per_order_columns: u64,
+    /// Largest master LP solved: columns and rows.
     pub columns: usize,
     pub rows: usize,
     pub integer_columns: usize,
-    /// Solves run, in order: ("cost", "tie-break", "integer", "duals", …) and their time.
-    pub solves: Vec<(&'static str, Duration)>,
+    /// Tier band combinations, and how many were solved.
+    pub combinations: usize,
+    pub combinations_solved: usize,
+    /// Column-generation rounds over all combinations.
+    pub iterations: usize,
+    /// Solves run: (what, time).
+    pub solves: Vec<(String, Duration)>,
     pub build_time: Duration,
-    /// Orders whose counts came out fractional and were placed by the rounding repair.
+    /// Orders of classes the relaxation split, placed by an integer solve.
     pub repaired_orders: u64,
-    /// Whether the first (continuous) relaxation was already integral.
+    /// Whether the chosen combination's LP optimum was already integral.
     pub relaxation_integral: bool,
 }
 
@@ -133,9 +159,10 @@ impl std::fmt::Display for SolveError {
 impl std::error::Error for SolveError {}
 
 const EPS: f64 = 1e-6;
-
-/// The capacity and commitment rows of a model and the LP's row duals.
-type Duals = (Vec<(Row, usize)>, Vec<f64>);
+/// Reduced costs this close to zero count as zero.
+const RC_TOL: f64 = 1e-6;
+/// Most tier band combinations solved (the product of every schedule's bands).
+pub const MAX_COMBINATIONS: usize = 256;
 
 /// Solves the batch under the constraints.
 pub fn solve(
@@ -145,368 +172,504 @@ pub fn solve(
     settings: &Settings,
 ) -> Result<Solution, SolveError> {
     let deadline = Instant::now() + settings.time_limit;
+    let combos = cg::combos(cons);
     let mut stats = Stats {
         orders: batch.orders_in_model(),
         parcels: batch.parcels_in_model(),
         classes: batch.classes.len(),
+        class_options: batch.options.len(),
         per_order_columns: batch.per_order_variables(),
+        combinations: combos.len(),
         ..Stats::default()
     };
-
-    // 1. Least cost, assignment continuous, tier bands binary.
-    let t = Instant::now();
-    let built = build(
-        batch,
-        cons,
-        engine,
-        ModelMode::Cost { integer: false },
-        Fix::default(),
-    )
-    .map_err(SolveError::Solver)?;
-    stats.build_time += t.elapsed();
-    stats.columns = built.columns;
-    stats.rows = built.row_count;
-    stats.integer_columns = built.integer_columns;
-    let is_mip = built.integer_columns > 0;
-    let (x_vars, z_vars) = (built.x, built.z);
-    let first = run(built.model, settings, deadline, is_mip).map_err(SolveError::Solver)?;
-    stats.solves.push(("cost", first.time));
-    match first.status {
-        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
-            return Err(SolveError::Infeasible(explain_infeasible(
-                engine, cons, batch, settings, deadline, false,
-            )));
-        }
-        _ if first.columns.is_empty() => {
-            return Err(SolveError::NoSolution(format!(
-                "HiGHS stopped with status {:?} before finding a plan",
-                first.status
-            )));
-        }
-        _ => {}
+    if combos.len() > MAX_COMBINATIONS {
+        return Err(SolveError::Solver(format!(
+            "the tier schedules make {} combinations of bands; at most {MAX_COMBINATIONS} are solved",
+            combos.len()
+        )));
     }
-    let proven = matches!(first.status, HighsModelStatus::Optimal);
-    let bound = first.bound;
-    let mut columns = first.columns;
+    if batch.classes.is_empty() {
+        return Ok(Solution {
+            status: Status::Optimal,
+            alloc: Vec::new(),
+            objective_cents: 0.0,
+            bound_cents: 0.0,
+            gap: 0.0,
+            rows: row_reports(engine, cons, batch, &[], None),
+            tiers: tier_reports(cons, batch, &[]),
+            stats,
+        });
+    }
 
-    // 2. Among least-cost plans, each order's best-ranked options: with the tier bands as
-    //    chosen, the LP's reduced costs and duals say which columns and rows every optimal plan
-    //    keeps at their bounds; hold those and minimise the ranks (the structure of the rows is
-    //    unchanged, so an integral relaxation stays integral).
-    if proven && Instant::now() < deadline {
-        let fixed = bands_from(&z_vars, &columns);
-        let t = Instant::now();
-        let duals = build(
-            batch,
-            cons,
-            engine,
-            ModelMode::Duals,
-            Fix {
-                bands: Some(&fixed),
-                ..Fix::default()
-            },
-        );
-        stats.build_time += t.elapsed();
-        if let Ok(d) = duals {
-            let r = run(d.model, settings, deadline, false).map_err(SolveError::Solver)?;
-            stats.solves.push(("optimal face", r.time));
-            if r.status == HighsModelStatus::Optimal {
-                const TOL: f64 = 1e-6;
-                let zero: Vec<bool> = r.dual_columns.iter().map(|d| *d > TOL).collect();
-                let tight: Vec<bool> = r.dual_rows.iter().map(|d| d.abs() > TOL).collect();
-                let t = Instant::now();
-                let tb = build(
-                    batch,
-                    cons,
-                    engine,
-                    ModelMode::TieBreak,
-                    Fix {
-                        bands: Some(&fixed),
-                        zero_cols: Some(&zero),
-                        tight_rows: Some(&tight),
-                        ..Fix::default()
-                    },
-                );
-                stats.build_time += t.elapsed();
-                if let Ok(tb) = tb {
-                    let short = tb.short;
-                    let r = run(tb.model, settings, deadline, false).map_err(SolveError::Solver)?;
-                    stats.solves.push(("tie-break", r.time));
-                    if r.status == HighsModelStatus::Optimal
-                        && !r.columns.is_empty()
-                        && relaxed_cost(cons, batch, &x_vars, &short, &r.columns)
-                            <= first.objective + 0.5
-                    {
-                        columns = r.columns;
-                    }
-                }
+    // 1. The LP optimum of every combination, each starting from the previous one's columns.
+    let mut pool: Vec<Pool> = (0..batch.classes.len())
+        .map(|k| Pool::Folded(cg::first_col(cons, batch, &combos[0], k)))
+        .collect();
+    let mut solved: Vec<(usize, LpOptimum)> = Vec::new();
+    let mut complete = true;
+    for (ci, combo) in combos.iter().enumerate() {
+        if Instant::now() >= deadline {
+            complete = false;
+            break;
+        }
+        if cg::out_of_reach(engine, cons, batch, combo).is_some() {
+            stats
+                .solves
+                .push((format!("bands {combo:?}: out of reach"), Duration::ZERO));
+            continue;
+        }
+        let start = cg::remap(cons, batch, combo, &pool);
+        let warm = solved
+            .last()
+            .map(|(_, r): &(usize, LpOptimum)| (r.kinds.as_slice(), r.duals.as_slice()));
+        let r = cg::lp(engine, cons, batch, combo, start, warm, settings, deadline)
+            .map_err(SolveError::Solver)?;
+        stats.iterations += r.iterations;
+        stats.columns = stats.columns.max(r.columns);
+        stats.rows = stats.rows.max(r.rows);
+        stats.build_time += r.build_time;
+        stats.solves.push((
+            format!("LP, bands {combo:?}, {} rounds", r.iterations),
+            r.solve_time,
+        ));
+        stats.combinations_solved += 1;
+        complete &= !r.timed_out;
+        pool = r.pool.clone();
+        solved.push((ci, r));
+    }
+    let mut feasible: Vec<&(usize, LpOptimum)> =
+        solved.iter().filter(|(_, r)| r.feasible).collect();
+    if feasible.is_empty() {
+        if !complete {
+            return Err(SolveError::NoSolution(
+                "the time limit ended the search before a feasible combination of tier bands was found".into(),
+            ));
+        }
+        // The combination that needs the least relaxing tells which constraints give.
+        let least = solved
+            .iter()
+            .min_by(|a, b| slack_size(&a.1).total_cmp(&slack_size(&b.1)))
+            .map(|(_, r)| r);
+        return Err(SolveError::Infeasible(explain_infeasible(
+            engine, cons, batch, least,
+        )));
+    }
+    // Cheapest first; on equal cost, the higher bands (the discount the contract gives).
+    feasible.sort_by(|a, b| {
+        a.1.value.total_cmp(&b.1.value).then_with(|| {
+            combos[b.0]
+                .iter()
+                .sum::<usize>()
+                .cmp(&combos[a.0].iter().sum())
+        })
+    });
+    let lower = feasible[0].1.value;
+    let bound = if complete { lower } else { f64::NEG_INFINITY };
+
+    // 2. Whole orders: tie-break on the optimal face, then an integer solve of split classes.
+    let mut best: Option<(f64, Vec<Vec<Alloc>>, usize)> = None;
+    for (ci, opt) in &feasible {
+        if best.as_ref().is_some_and(|(v, _, _)| opt.value >= *v - 0.5) {
+            break;
+        }
+        if Instant::now() >= deadline && best.is_some() {
+            break;
+        }
+        let combo = &combos[*ci];
+        if let Some(alloc) = whole_orders(
+            engine, cons, batch, combo, opt, settings, deadline, &mut stats,
+        )? {
+            let v = objective(cons, batch, &alloc);
+            if best.as_ref().is_none_or(|(b, _, _)| v < *b) {
+                best = Some((v, alloc, *ci));
             }
         }
+        if best
+            .as_ref()
+            .is_some_and(|(v, _, _)| gap(*v, lower) <= settings.rel_gap)
+        {
+            break;
+        }
     }
-
-    // 3. Integer counts: as solved, repaired, or re-solved with integer assignment.
-    let fractional = |cols: &[f64]| {
-        x_vars
-            .iter()
-            .flatten()
-            .flatten()
-            .any(|v| (cols[v.col] - cols[v.col].round()).abs() > EPS)
+    let Some((objective_cents, alloc, ci)) = best else {
+        return Err(SolveError::Infeasible(Infeasibility {
+            reasons: vec![
+                "fractions of orders could meet every constraint, but whole orders cannot: a capacity or commitment sits between the sizes of the orders that could fill it".into(),
+            ],
+        }));
     };
-    stats.relaxation_integral = !fractional(&columns);
-    let bands_of = |cols: &[f64]| -> Vec<Vec<bool>> {
-        z_vars
-            .iter()
-            .map(|zs| {
-                zs.iter()
-                    .map(|z| z.is_none_or(|z| cols[z.col] > 0.5))
-                    .collect()
-            })
-            .collect()
-    };
-    let mut status = if proven {
+    let bound_cents = bound.min(objective_cents);
+    let g = gap(objective_cents, bound_cents);
+    let status = if complete && g <= settings.rel_gap.max(1e-9) {
         Status::Optimal
     } else {
         Status::TimeLimit
     };
-    let mut bound = bound;
-    let mut alloc = None;
-    if stats.relaxation_integral {
-        alloc = Some(read_alloc(&x_vars, &columns));
-    } else {
-        // Keep the classes that came out whole, and place the orders of the split ones with an
-        // integer program over just those (a small one: few classes split).
-        let fixed: Vec<Option<Vec<Vec<f64>>>> = x_vars
-            .iter()
-            .map(|xk| {
-                let vals: Vec<Vec<f64>> = xk
-                    .iter()
-                    .map(|xj| xj.iter().map(|v| columns[v.col]).collect())
-                    .collect();
-                let whole = vals.iter().flatten().all(|v| (v - v.round()).abs() <= EPS);
-                whole.then(|| {
-                    vals.iter()
-                        .map(|r| r.iter().map(|v| v.round()).collect())
-                        .collect()
-                })
-            })
-            .collect();
-        stats.repaired_orders = batch
-            .classes
-            .iter()
-            .zip(&fixed)
-            .filter(|(_, f)| f.is_none())
-            .map(|(c, _)| c.count)
-            .sum();
-        if Instant::now() < deadline {
-            let t = Instant::now();
-            let b = build(
-                batch,
-                cons,
-                engine,
-                ModelMode::Cost { integer: true },
-                Fix {
-                    x: Some(&fixed),
-                    ..Fix::default()
-                },
-            )
-            .map_err(SolveError::Solver)?;
-            stats.build_time += t.elapsed();
-            let xi = b.x;
-            let r = run(b.model, settings, deadline, true).map_err(SolveError::Solver)?;
-            stats.solves.push(("split classes", r.time));
-            if !r.columns.is_empty() {
-                alloc = Some(read_alloc(&xi, &r.columns));
-            }
-        }
-        if alloc.is_none() {
-            let (a, _) = repair(engine, cons, batch, &x_vars, &columns, &bands_of(&columns));
-            alloc = a;
-        }
-    }
-    let rounded_cost = alloc.as_ref().map(|a| objective(cons, batch, a));
-    let needs_integer = match rounded_cost {
-        None => true,
-        Some(c) => !stats.relaxation_integral && gap(c, bound) > settings.rel_gap,
-    };
-    if needs_integer && Instant::now() < deadline {
-        let t = Instant::now();
-        let b = build(
-            batch,
-            cons,
-            engine,
-            ModelMode::Cost { integer: true },
-            Fix::default(),
-        )
-        .map_err(SolveError::Solver)?;
-        stats.build_time += t.elapsed();
-        let xi = b.x;
-        let r = run(b.model, settings, deadline, true).map_err(SolveError::Solver)?;
-        stats.solves.push(("integer", r.time));
-        if matches!(
-            r.status,
-            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
-        ) {
-            // Fractions of orders could meet every constraint; whole orders cannot.
-            return Err(SolveError::Infeasible(explain_infeasible(
-                engine, cons, batch, settings, deadline, true,
-            )));
-        }
-        if r.bound.is_finite() {
-            bound = bound.max(r.bound);
-        }
-        if !r.columns.is_empty() {
-            let a = read_alloc(&xi, &r.columns);
-            let c = objective(cons, batch, &a);
-            if rounded_cost.is_none_or(|rc| c < rc) {
-                alloc = Some(a);
-            }
-        }
-        if r.status != HighsModelStatus::Optimal {
-            status = Status::TimeLimit;
-        }
-    }
-    let Some(alloc) = alloc else {
-        return Err(SolveError::NoSolution(
-            "the relaxation was fractional and no integer plan was found in the time limit".into(),
-        ));
-    };
-    let objective_cents = objective(cons, batch, &alloc);
-    let bound_cents = bound.min(objective_cents);
-    let g = gap(objective_cents, bound_cents);
-    if g > settings.rel_gap {
-        status = Status::TimeLimit;
-    }
-
-    // 4. Shadow prices: the LP with the final plan's tier bands fixed.
-    let bands = band_usage(cons, batch, &alloc);
-    let fixed: Vec<Vec<f64>> = cons
-        .tiers
+    let duals = solved
         .iter()
-        .zip(&bands)
-        .map(|(t, used)| {
-            (0..t.bands())
-                .map(|b| match t.kind {
-                    TierKind::All => f64::from(u8::from(selected_all_band(t, used) == b)),
-                    TierKind::Beyond => f64::from(u8::from(used[b] > 0)),
-                })
-                .collect()
-        })
-        .collect();
-    let mut duals: Option<Duals> = None;
-    if Instant::now() < deadline {
-        let t = Instant::now();
-        if let Ok(d) = build(
-            batch,
-            cons,
-            engine,
-            ModelMode::Duals,
-            Fix {
-                bands: Some(&fixed),
-                ..Fix::default()
-            },
-        ) {
-            stats.build_time += t.elapsed();
-            let rows = d.rows;
-            if let Ok(r) = run(d.model, settings, deadline, false) {
-                stats.solves.push(("duals", r.time));
-                if r.status == HighsModelStatus::Optimal {
-                    duals = Some((rows, r.dual_rows));
-                }
-            }
-        }
-    }
-    let _ = columns;
-    let rows = row_reports(engine, cons, batch, &alloc, duals.as_ref());
-    let tiers = cons
-        .tiers
-        .iter()
-        .zip(bands)
-        .map(|(_, band_parcels)| TierReport {
-            volume: band_parcels.iter().sum(),
-            band_parcels,
-        })
-        .collect();
+        .find(|(c, _)| *c == ci)
+        .map(|(_, r)| r.duals.as_slice());
     Ok(Solution {
         status,
+        rows: row_reports(engine, cons, batch, &alloc, duals),
+        tiers: tier_reports(cons, batch, &alloc),
         alloc,
         objective_cents,
         bound_cents,
         gap: g,
-        rows,
-        tiers,
         stats,
     })
 }
 
-/// Tier band values of a solution, rounded (per schedule, per band; 1 for bands with no binary
-/// when used).
-fn bands_from(z: &[Vec<Option<V>>], cols: &[f64]) -> Vec<Vec<f64>> {
-    z.iter()
-        .map(|zs| {
-            zs.iter()
-                .map(|z| z.map_or(1.0, |z| cols[z.col].round()))
-                .collect()
-        })
-        .collect()
+fn slack_size(r: &LpOptimum) -> f64 {
+    r.slack.iter().sum()
 }
 
-/// Cost of a (possibly fractional) solution: scores plus shortfall penalties.
-fn relaxed_cost(
+/// From a combination's LP optimum to whole orders: first, among the least-cost solutions,
+/// each class's best-ranked options (columns with a zero reduced cost, rows with a dual held at
+/// their bound, then the ranks minimised); then the classes left split are placed by an
+/// integer program with every other class fixed.
+#[allow(clippy::too_many_arguments)]
+fn whole_orders(
+    engine: &Engine,
     cons: &Constraints,
     batch: &Batch,
-    x: &[Vec<Vec<V>>],
-    short: &[Option<V>],
-    cols: &[f64],
-) -> f64 {
-    let mut c = 0.0;
-    for (k, class) in batch.classes.iter().enumerate() {
-        for (j, o) in class.options.iter().enumerate() {
-            for (b, p) in o.bands.iter().enumerate() {
-                c += p.score.0 as f64 * cols[x[k][j][b].col];
+    combo: &[usize],
+    opt: &LpOptimum,
+    settings: &Settings,
+    deadline: Instant,
+    stats: &mut Stats,
+) -> Result<Option<Vec<Vec<Alloc>>>, SolveError> {
+    let rows = cg::coupling_rows(engine, cons, combo);
+    // Values of the LP optimum per class: folded classes whole on their column.
+    let mut values: Vec<Vec<(Col, f64)>> = opt
+        .pool
+        .iter()
+        .enumerate()
+        .map(|(k, p)| match p {
+            Pool::Folded(c) => vec![(*c, batch.classes[k].count as f64)],
+            _ => Vec::new(),
+        })
+        .collect();
+    for (k, v) in &opt.free_values {
+        values[*k] = v.clone();
+    }
+
+    // Tie-break.
+    let face = cg::price(
+        cons,
+        batch,
+        &rows,
+        combo,
+        &opt.pool,
+        &opt.duals,
+        &opt.assign,
+        RC_TOL,
+    );
+    // Every class starts on the columns its LP optimum uses.
+    let mut tb_pool: Vec<Pool> = values
+        .iter()
+        .map(|v| {
+            let used: Vec<Col> = v
+                .iter()
+                .filter(|(_, x)| *x > EPS)
+                .map(|(c, _)| *c)
+                .collect();
+            match used.as_slice() {
+                [one] => Pool::Folded(*one),
+                [] => Pool::Folded(Col { j: 0, b: 0 }),
+                _ => Pool::Free(used),
+            }
+        })
+        .collect();
+    let mut any_free = tb_pool.iter().any(|p| matches!(p, Pool::Free(_)));
+    for (k, cols) in face {
+        let mut cs: Vec<Col> = cols.into_iter().map(|(c, _)| c).collect();
+        for (c, v) in &values[k] {
+            if *v > EPS && !cs.contains(c) {
+                cs.push(*c);
+            }
+        }
+        cs.sort_unstable();
+        if cs.len() > 1 {
+            any_free = true;
+            tb_pool[k] = Pool::Free(cs);
+        } else if let Some(c) = cs.first() {
+            tb_pool[k] = Pool::Folded(*c);
+        }
+    }
+    if any_free && Instant::now() < deadline {
+        let tight: Vec<bool> = opt.duals.iter().map(|d| d.abs() > RC_TOL).collect();
+        let soft_free: Vec<bool> = opt
+            .soft
+            .iter()
+            .map(|s| s.is_none_or(|(_, rc)| rc.abs() <= RC_TOL))
+            .collect();
+        let t = Instant::now();
+        let m = cg::build(
+            batch,
+            cons,
+            &rows,
+            &tb_pool,
+            &Spec {
+                objective: Objective::Rank,
+                elastic: None,
+                integer: false,
+                tight: Some(&tight),
+                soft_free: Some(&soft_free),
+            },
+        )
+        .map_err(SolveError::Solver)?;
+        stats.build_time += t.elapsed();
+        let (s, free) = cg::solve(m, settings, deadline).map_err(SolveError::Solver)?;
+        stats.solves.push(("tie-break".into(), s.time));
+        if s.status == HighsModelStatus::Optimal {
+            let mut tb_values: Vec<Vec<(Col, f64)>> = tb_pool
+                .iter()
+                .enumerate()
+                .map(|(k, p)| match p {
+                    Pool::Folded(c) => vec![(*c, batch.classes[k].count as f64)],
+                    _ => Vec::new(),
+                })
+                .collect();
+            for ((k, cs), vals) in free.iter().zip(&s.values) {
+                tb_values[*k] = cs
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .zip(vals.iter().copied())
+                    .collect();
+            }
+            // Keep it only if it costs what the optimum costs, penalties included.
+            let penalties = |soft: &[Option<(f64, f64)>]| -> f64 {
+                rows.rows
+                    .iter()
+                    .zip(soft)
+                    .map(|(r, s)| r.soft.unwrap_or(0.0) * s.map_or(0.0, |(v, _)| v))
+                    .sum()
+            };
+            if relaxed_cost(batch, &tb_values) + penalties(&s.soft)
+                <= relaxed_cost(batch, &values) + penalties(&opt.soft) + 0.5
+            {
+                values = tb_values;
             }
         }
     }
-    for (m, s) in cons.commitments.iter().zip(short) {
-        if let (Some(p), Some(s)) = (m.penalty, s) {
-            c += penalty_per_unit(m.unit, p.0) * cols[s.col];
+
+    // Whole orders.
+    let split: Vec<bool> = values
+        .iter()
+        .map(|v| v.iter().any(|(_, x)| (x - x.round()).abs() > EPS))
+        .collect();
+    stats.relaxation_integral = !split.iter().any(|&s| s);
+    stats.repaired_orders = batch
+        .classes
+        .iter()
+        .zip(&split)
+        .filter(|(_, s)| **s)
+        .map(|(c, _)| c.count)
+        .sum();
+    if stats.relaxation_integral {
+        return Ok(Some(values.iter().map(|v| to_alloc(v)).collect()));
+    }
+    // The split classes get every column their combination allows; the others keep their
+    // counts. If that is not within the gap of the LP optimum, and the whole model is small
+    // enough, every class gets every column.
+    let all_cols = |k: usize| -> Vec<Col> {
+        let mut cs = Vec::new();
+        for (j, o) in batch.options_of(k).iter().enumerate() {
+            let (lo, hi) = cg::allowed(cons, combo, o.carrier);
+            for b in lo..=hi.min(usize::from(o.bands) - 1) {
+                cs.push(Col {
+                    j: j as u16,
+                    b: b as u8,
+                });
+            }
+        }
+        cs
+    };
+    let split_pool: Vec<Pool> = values
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            if split[k] {
+                Pool::Free(all_cols(k))
+            } else {
+                Pool::Fixed(
+                    v.iter()
+                        .filter(|(_, x)| x.round() >= 1.0)
+                        .map(|(c, x)| (*c, x.round() as u64))
+                        .collect(),
+                )
+            }
+        })
+        .collect();
+    let mut found = integer(
+        engine,
+        cons,
+        batch,
+        &rows,
+        &split_pool,
+        settings,
+        deadline,
+        stats,
+        "split classes (integer)",
+    )?;
+    let good = |a: &Option<Vec<Vec<Alloc>>>| {
+        a.as_ref()
+            .is_some_and(|a| gap(objective(cons, batch, a), opt.value) <= settings.rel_gap)
+    };
+    let full_columns: usize = (0..batch.classes.len()).map(|k| all_cols(k).len()).sum();
+    if !good(&found) && full_columns <= FULL_MIP_COLUMNS && Instant::now() < deadline {
+        let full: Vec<Pool> = (0..batch.classes.len())
+            .map(|k| Pool::Free(all_cols(k)))
+            .collect();
+        let whole = integer(
+            engine,
+            cons,
+            batch,
+            &rows,
+            &full,
+            settings,
+            deadline,
+            stats,
+            "every class (integer)",
+        )?;
+        let better = match (&whole, &found) {
+            (Some(w), Some(f)) => objective(cons, batch, w) < objective(cons, batch, f),
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if better {
+            found = whole;
         }
     }
-    c
+    Ok(found)
+}
+
+/// Largest model given to HiGHS with every class integer over every column.
+const FULL_MIP_COLUMNS: usize = 200_000;
+
+/// An integer solve over a pool: free classes integer, the others constant.
+#[allow(clippy::too_many_arguments)]
+fn integer(
+    engine: &Engine,
+    cons: &Constraints,
+    batch: &Batch,
+    rows: &cg::Rows,
+    pool: &[Pool],
+    settings: &Settings,
+    deadline: Instant,
+    stats: &mut Stats,
+    what: &str,
+) -> Result<Option<Vec<Vec<Alloc>>>, SolveError> {
+    let t = Instant::now();
+    let m = cg::build(
+        batch,
+        cons,
+        rows,
+        pool,
+        &Spec {
+            objective: Objective::Cost,
+            elastic: None,
+            integer: true,
+            tight: None,
+            soft_free: None,
+        },
+    )
+    .map_err(SolveError::Solver)?;
+    stats.build_time += t.elapsed();
+    stats.integer_columns = stats.integer_columns.max(m.integer_columns);
+    let (s, free) = cg::solve(m, settings, deadline).map_err(SolveError::Solver)?;
+    stats.solves.push((what.to_string(), s.time));
+    if matches!(
+        s.status,
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
+    ) || (s.values.iter().all(|v| v.iter().all(|x| *x == 0.0))
+        && !free.is_empty()
+        && free.iter().any(|(k, _)| batch.classes[*k].count > 0)
+        && s.value.is_nan())
+    {
+        return Ok(None);
+    }
+    if s.value.is_nan() {
+        return Ok(None);
+    }
+    let mut alloc: Vec<Vec<Alloc>> = pool
+        .iter()
+        .enumerate()
+        .map(|(k, p)| match p {
+            Pool::Fixed(f) => f
+                .iter()
+                .map(|(c, n)| Alloc {
+                    option: c.j,
+                    band: c.b,
+                    count: *n,
+                })
+                .collect(),
+            Pool::Folded(c) => vec![Alloc {
+                option: c.j,
+                band: c.b,
+                count: batch.classes[k].count,
+            }],
+            Pool::Free(_) => Vec::new(),
+        })
+        .collect();
+    for ((k, cs), vals) in free.iter().zip(&s.values) {
+        let v: Vec<(Col, f64)> = cs
+            .iter()
+            .map(|(c, _)| *c)
+            .zip(vals.iter().copied())
+            .collect();
+        alloc[*k] = to_alloc(&v);
+    }
+    if violation(engine, cons, batch, &alloc).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(alloc))
+}
+
+fn to_alloc(v: &[(Col, f64)]) -> Vec<Alloc> {
+    let mut out: Vec<Alloc> = v
+        .iter()
+        .filter(|(_, x)| x.round() >= 1.0)
+        .map(|(c, x)| Alloc {
+            option: c.j,
+            band: c.b,
+            count: x.round() as u64,
+        })
+        .collect();
+    out.sort_by_key(|a| (a.option, a.band));
+    out
+}
+
+fn relaxed_cost(batch: &Batch, values: &[Vec<(Col, f64)>]) -> f64 {
+    values
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let opts = batch.options_of(k);
+            v.iter()
+                .map(|(c, x)| {
+                    batch
+                        .price(&opts[usize::from(c.j)], usize::from(c.b))
+                        .score
+                        .0 as f64
+                        * x
+                })
+                .sum::<f64>()
+        })
+        .sum()
 }
 
 fn gap(objective: f64, bound: f64) -> f64 {
+    if !bound.is_finite() {
+        return f64::INFINITY;
+    }
     if objective.abs() < 1e-9 {
         0.0
     } else {
         ((objective - bound) / objective.abs()).max(0.0)
     }
-}
-
-fn read_alloc(x: &[Vec<Vec<V>>], cols: &[f64]) -> Vec<Vec<Alloc>> {
-    x.iter()
-        .map(|xk| {
-            let mut out = Vec::new();
-            for (j, xj) in xk.iter().enumerate() {
-                for (b, v) in xj.iter().enumerate() {
-                    let n = cols[v.col].round().max(0.0) as u64;
-                    if n > 0 {
-                        out.push(Alloc {
-                            option: j as u16,
-                            band: b as u8,
-                            count: n,
-                        });
-                    }
-                }
-            }
-            out
-        })
-        .collect()
-}
-
-/// The band of an `all` schedule the plan is in: the one with parcels, else band 0.
-fn selected_all_band(t: &lpo_engine::constraints::TierSchedule, used: &[u64]) -> usize {
-    let _ = t;
-    used.iter().position(|&n| n > 0).unwrap_or(0)
 }
 
 /// Parcels per band of every tier schedule in a plan.
@@ -515,9 +678,10 @@ pub fn band_usage(cons: &Constraints, batch: &Batch, alloc: &[Vec<Alloc>]) -> Ve
         .iter()
         .map(|t| {
             let mut used = vec![0u64; t.bands()];
-            for (c, a) in batch.classes.iter().zip(alloc) {
+            for (k, a) in alloc.iter().enumerate() {
+                let c = &batch.classes[k];
                 for a in a {
-                    if c.options[usize::from(a.option)].carrier == t.carrier {
+                    if batch.options_of(k)[usize::from(a.option)].carrier == t.carrier {
                         used[usize::from(a.band)] += a.count * c.parcels;
                     }
                 }
@@ -527,12 +691,25 @@ pub fn band_usage(cons: &Constraints, batch: &Batch, alloc: &[Vec<Alloc>]) -> Ve
         .collect()
 }
 
+fn tier_reports(cons: &Constraints, batch: &Batch, alloc: &[Vec<Alloc>]) -> Vec<TierReport> {
+    band_usage(cons, batch, alloc)
+        .into_iter()
+        .map(|band_parcels| TierReport {
+            volume: band_parcels.iter().sum(),
+            band_parcels,
+        })
+        .collect()
+}
+
 /// Exact objective of an integer plan: scores plus soft-commitment penalties, in cents.
 pub fn objective(cons: &Constraints, batch: &Batch, alloc: &[Vec<Alloc>]) -> f64 {
     let mut total: i128 = 0;
-    for (c, a) in batch.classes.iter().zip(alloc) {
+    for (k, a) in alloc.iter().enumerate() {
         for a in a {
-            let p = c.options[usize::from(a.option)].bands[usize::from(a.band)];
+            let p = batch.price(
+                &batch.options_of(k)[usize::from(a.option)],
+                usize::from(a.band),
+            );
             total += i128::from(p.score.0) * i128::from(a.count);
         }
     }
@@ -547,22 +724,36 @@ pub fn objective(cons: &Constraints, batch: &Batch, alloc: &[Vec<Alloc>]) -> f64
     total as f64 + pen
 }
 
+/// Invoice total of an integer plan, cents; `band0`: as if no tier discount applied.
+pub fn invoice(batch: &Batch, alloc: &[Vec<Alloc>], band0: bool) -> i64 {
+    let mut total = 0i64;
+    for (k, a) in alloc.iter().enumerate() {
+        for a in a {
+            let o = &batch.options_of(k)[usize::from(a.option)];
+            let b = if band0 { 0 } else { usize::from(a.band) };
+            total += batch.price(o, b).total.0 * a.count as i64;
+        }
+    }
+    total
+}
+
 fn commitment_activity(
     m: &lpo_engine::constraints::Commitment,
     batch: &Batch,
     alloc: &[Vec<Alloc>],
 ) -> u64 {
     let mut got: i128 = 0;
-    for (c, a) in batch.classes.iter().zip(alloc) {
+    for (k, a) in alloc.iter().enumerate() {
+        let c = &batch.classes[k];
         for a in a {
-            let o = &c.options[usize::from(a.option)];
+            let o = &batch.options_of(k)[usize::from(a.option)];
             if o.carrier != m.carrier {
                 continue;
             }
             got += match m.unit {
                 CommitmentUnit::Parcels => i128::from(c.parcels * a.count),
                 CommitmentUnit::Spend => {
-                    i128::from(o.bands[usize::from(a.band)].total.0) * i128::from(a.count)
+                    i128::from(batch.price(o, usize::from(a.band)).total.0) * i128::from(a.count)
                 }
             };
         }
@@ -577,9 +768,10 @@ fn capacity_activity(
     alloc: &[Vec<Alloc>],
 ) -> u64 {
     let mut used = 0u64;
-    for (c, a) in batch.classes.iter().zip(alloc) {
+    for (k, a) in alloc.iter().enumerate() {
+        let c = &batch.classes[k];
         for a in a {
-            let o = &c.options[usize::from(a.option)];
+            let o = &batch.options_of(k)[usize::from(a.option)];
             if cap.scope.matches(engine, o.service, o.warehouse) {
                 used += a.count
                     * match cap.unit {
@@ -592,44 +784,36 @@ fn capacity_activity(
     used
 }
 
+/// Capacity and commitment rows measured on the plan, with the LP's shadow prices. Coupling
+/// rows list capacities first, then commitments (see `cg::coupling_rows`).
 fn row_reports(
     engine: &Engine,
     cons: &Constraints,
     batch: &Batch,
     alloc: &[Vec<Alloc>],
-    duals: Option<&Duals>,
+    duals: Option<&[f64]>,
 ) -> Vec<RowReport> {
-    let shadow = |row: Row, per_unit: f64| {
-        duals.and_then(|(rows, d)| {
-            rows.iter()
-                .find(|(r, _)| *r == row)
-                .and_then(|(_, i)| d.get(*i))
-                .map(|v| {
-                    let v = v * per_unit;
-                    if v.abs() < 1e-7 { 0.0 } else { v }
-                })
+    let shadow = |row: usize, per_unit: f64| {
+        duals.and_then(|d| d.get(row)).map(|v| {
+            let v = v * per_unit;
+            if v.abs() < 1e-7 { 0.0 } else { v }
         })
     };
     let mut out = Vec::new();
     for (i, cap) in cons.capacities.iter().enumerate() {
         let activity = capacity_activity(engine, cap, batch, alloc);
-        // Grams in the model; report per kg.
-        let unit = match cap.unit {
-            CapacityUnit::Parcels => 1.0,
-            CapacityUnit::Grams => 1000.0,
-        };
-        let slack_unit = match cap.unit {
-            CapacityUnit::Parcels => 0,
-            // Within one parcel's weight of the limit counts as binding for kilograms.
-            CapacityUnit::Grams => 1000,
+        let (unit, near) = match cap.unit {
+            CapacityUnit::Parcels => (1.0, 0),
+            // Within a kilogram of the limit counts as full for a weight capacity.
+            CapacityUnit::Grams => (1000.0, 1000),
         };
         out.push(RowReport {
             row: Row::Capacity(i),
             activity,
             bound: cap.limit,
-            binding: activity + slack_unit >= cap.limit,
+            binding: activity + near >= cap.limit,
             shortfall: 0,
-            shadow_cents: shadow(Row::Capacity(i), unit),
+            shadow_cents: shadow(i, unit),
         });
     }
     for (i, m) in cons.commitments.iter().enumerate() {
@@ -644,7 +828,7 @@ fn row_reports(
             bound: m.min,
             binding: activity <= m.min,
             shortfall: m.min.saturating_sub(activity),
-            shadow_cents: shadow(Row::Commitment(i), unit),
+            shadow_cents: shadow(cons.capacities.len() + i, unit),
         });
     }
     out
@@ -697,136 +881,14 @@ pub fn violation(
     None
 }
 
-/// Rounds a fractional solution: floors every count, then places the orders left over one by
-/// one on their cheapest option that keeps every capacity and tier band within bounds. `None`
-/// when that fails or breaks a hard commitment. Also returns how many orders it placed.
-fn repair(
-    engine: &Engine,
-    cons: &Constraints,
-    batch: &Batch,
-    x: &[Vec<Vec<V>>],
-    cols: &[f64],
-    open_bands: &[Vec<bool>],
-) -> (Option<Vec<Vec<Alloc>>>, u64) {
-    let mut counts: Vec<Vec<Vec<u64>>> = x
-        .iter()
-        .map(|xk| {
-            xk.iter()
-                .map(|xj| {
-                    xj.iter()
-                        .map(|v| (cols[v.col] + EPS).floor().max(0.0) as u64)
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
-    let to_alloc = |counts: &Vec<Vec<Vec<u64>>>| -> Vec<Vec<Alloc>> {
-        counts
-            .iter()
-            .map(|ck| {
-                let mut v = Vec::new();
-                for (j, cj) in ck.iter().enumerate() {
-                    for (b, &n) in cj.iter().enumerate() {
-                        if n > 0 {
-                            v.push(Alloc {
-                                option: j as u16,
-                                band: b as u8,
-                                count: n,
-                            });
-                        }
-                    }
-                }
-                v
-            })
-            .collect()
-    };
-    let current = to_alloc(&counts);
-    let mut cap_used: Vec<u64> = cons
-        .capacities
-        .iter()
-        .map(|c| capacity_activity(engine, c, batch, &current))
-        .collect();
-    let mut band_used = band_usage(cons, batch, &current);
-    let mut moved = 0u64;
-    for (k, c) in batch.classes.iter().enumerate() {
-        let placed: u64 = counts[k].iter().flatten().sum();
-        for _ in placed..c.count {
-            let mut cands: Vec<(i64, usize, usize)> = Vec::new();
-            for (j, o) in c.options.iter().enumerate() {
-                for (b, p) in o.bands.iter().enumerate() {
-                    cands.push((p.score.0, j, b));
-                }
-            }
-            cands.sort_unstable();
-            let fits = |j: usize, b: usize, cap_used: &[u64], band_used: &[Vec<u64>]| {
-                let o = &c.options[j];
-                for (ci, cap) in cons.capacities.iter().enumerate() {
-                    if cap.scope.matches(engine, o.service, o.warehouse) {
-                        let w = match cap.unit {
-                            CapacityUnit::Parcels => c.parcels,
-                            CapacityUnit::Grams => c.grams,
-                        };
-                        if cap_used[ci] + w > cap.limit {
-                            return false;
-                        }
-                    }
-                }
-                if let Some((ti, t)) = cons
-                    .tiers
-                    .iter()
-                    .enumerate()
-                    .find(|(_, t)| t.carrier == o.carrier)
-                {
-                    if !open_bands[ti][b] {
-                        return false;
-                    }
-                    if t.kind == TierKind::Beyond
-                        && b + 1 < t.bands()
-                        && band_used[ti][b] + c.parcels > t.band_start(b + 1) - t.band_start(b)
-                    {
-                        return false;
-                    }
-                }
-                true
-            };
-            let Some(&(_, j, b)) = cands
-                .iter()
-                .find(|&&(_, j, b)| fits(j, b, &cap_used, &band_used))
-            else {
-                return (None, moved);
-            };
-            counts[k][j][b] += 1;
-            moved += 1;
-            let o = &c.options[j];
-            for (ci, cap) in cons.capacities.iter().enumerate() {
-                if cap.scope.matches(engine, o.service, o.warehouse) {
-                    cap_used[ci] += match cap.unit {
-                        CapacityUnit::Parcels => c.parcels,
-                        CapacityUnit::Grams => c.grams,
-                    };
-                }
-            }
-            if let Some(ti) = cons.tiers.iter().position(|t| t.carrier == o.carrier) {
-                band_used[ti][b] += c.parcels;
-            }
-        }
-    }
-    let alloc = to_alloc(&counts);
-    if violation(engine, cons, batch, &alloc).is_some() {
-        return (None, moved);
-    }
-    (Some(alloc), moved)
-}
-
-/// Explains an infeasible batch: solves the model with every hard capacity and commitment made
-/// elastic, and says which would have to give and by how much, with the plain counts behind it.
+/// Explains an infeasible batch from the combination of tier bands that needed the least
+/// relaxing: which capacities and commitments would have to give and by how much, with the
+/// plain counts behind them.
 fn explain_infeasible(
     engine: &Engine,
     cons: &Constraints,
     batch: &Batch,
-    settings: &Settings,
-    deadline: Instant,
-    integer: bool,
+    least: Option<&LpOptimum>,
 ) -> Infeasibility {
     let mut reasons = Vec::new();
     let carrier = |c: u16| {
@@ -835,38 +897,18 @@ fn explain_infeasible(
             .get(usize::from(c))
             .map_or("?", |c| c.id.as_str())
     };
-    let deadline = deadline.max(Instant::now() + Duration::from_secs(5));
-    let elastic = build(
-        batch,
-        cons,
-        engine,
-        ModelMode::Elastic { integer },
-        Fix::default(),
-    )
-    .ok()
-    .and_then(|b| {
-        let (short, excess) = (b.short, b.excess);
-        let r = run(b.model, settings, deadline, b.integer_columns > 0).ok()?;
-        (!r.columns.is_empty()).then(|| {
-            let val = |v: Option<V>| v.map_or(0.0, |v| r.columns[v.col]);
-            (
-                excess.iter().map(|v| val(*v)).collect::<Vec<_>>(),
-                short.iter().map(|v| val(*v)).collect::<Vec<_>>(),
-            )
-        })
-    });
-    let (excess, short) = elastic.unwrap_or_default();
+    let slack = |r: usize| least.and_then(|l| l.slack.get(r).copied()).unwrap_or(0.0);
     for (i, cap) in cons.capacities.iter().enumerate() {
         // Parcels (or grams) that can go nowhere else.
-        let must: u64 = batch
-            .classes
-            .iter()
-            .filter(|c| {
-                c.options
+        let must: u64 = (0..batch.classes.len())
+            .filter(|&k| {
+                batch
+                    .options_of(k)
                     .iter()
                     .all(|o| cap.scope.matches(engine, o.service, o.warehouse))
             })
-            .map(|c| {
+            .map(|k| {
+                let c = &batch.classes[k];
                 c.count
                     * match cap.unit {
                         CapacityUnit::Parcels => c.parcels,
@@ -874,7 +916,7 @@ fn explain_infeasible(
                     }
             })
             .sum();
-        let over = excess.get(i).copied().unwrap_or(0.0);
+        let over = slack(i);
         let fmt = |n: f64| match cap.unit {
             CapacityUnit::Parcels => format!("{} parcels", group(n.round() as u64)),
             CapacityUnit::Grams => format!("{} kg", group((n / 1000.0).ceil() as u64)),
@@ -901,20 +943,17 @@ fn explain_infeasible(
         if m.penalty.is_some() {
             continue;
         }
-        let reach: u64 = batch
-            .classes
-            .iter()
-            .filter_map(|c| {
-                let best = c
-                    .options
+        let reach: u64 = (0..batch.classes.len())
+            .filter_map(|k| {
+                let c = &batch.classes[k];
+                let best = batch
+                    .options_of(k)
                     .iter()
                     .filter(|o| o.carrier == m.carrier)
                     .map(|o| match m.unit {
                         CommitmentUnit::Parcels => c.parcels,
-                        CommitmentUnit::Spend => o
-                            .bands
-                            .iter()
-                            .map(|b| b.total.0.max(0) as u64)
+                        CommitmentUnit::Spend => (0..usize::from(o.bands))
+                            .map(|b| batch.price(o, b).total.0.max(0) as u64)
                             .max()
                             .unwrap_or(0),
                     })
@@ -922,17 +961,15 @@ fn explain_infeasible(
                 Some(best * c.count)
             })
             .sum();
-        let orders: u64 = batch
-            .classes
-            .iter()
-            .filter(|c| c.options.iter().any(|o| o.carrier == m.carrier))
-            .map(|c| c.count)
+        let orders: u64 = (0..batch.classes.len())
+            .filter(|&k| batch.options_of(k).iter().any(|o| o.carrier == m.carrier))
+            .map(|k| batch.classes[k].count)
             .sum();
         let fmt = |n: f64| match m.unit {
             CommitmentUnit::Parcels => format!("{} parcels", group(n.round() as u64)),
             CommitmentUnit::Spend => format!("${}", group((n / 100.0).ceil() as u64)),
         };
-        let short_by = short.get(i).copied().unwrap_or(0.0);
+        let short_by = slack(cons.capacities.len() + i);
         if reach < m.min {
             reasons.push(format!(
                 "commitment `{}` ({}) needs {} to {}, but only {} orders of the batch ({}) can go by {}",
@@ -957,7 +994,7 @@ fn explain_infeasible(
     }
     if reasons.is_empty() {
         reasons.push(
-            "the solver proved the constraints infeasible together, but no single capacity or commitment explains it"
+            "no plan meets every constraint, but no single capacity or commitment explains it"
                 .into(),
         );
     }
@@ -977,8 +1014,8 @@ pub fn group(n: u64) -> String {
     out
 }
 
-/// Which option (index into the class's options, i.e. the order's ranked quote options) and
-/// band each order takes: orders of a class take the class's allocations in input order.
+/// Which quoted option (its index among the order's ranked options) and band each order
+/// takes: orders of a class take the class's allocations in input order.
 pub fn assign(batch: &Batch, alloc: &[Vec<Alloc>]) -> Vec<Option<(u16, u8)>> {
     let mut cursor: Vec<(usize, u64)> = vec![(0, 0); batch.classes.len()];
     batch
@@ -994,7 +1031,7 @@ pub fn assign(batch: &Batch, alloc: &[Vec<Alloc>]) -> Vec<Option<(u16, u8)>> {
             }
             let a = list.get(*i)?;
             *used += 1;
-            Some((a.option, a.band))
+            Some((batch.options_of(k)[usize::from(a.option)].rank, a.band))
         })
         .collect()
 }
@@ -1002,55 +1039,49 @@ pub fn assign(batch: &Batch, alloc: &[Vec<Alloc>]) -> Vec<Option<(u16, u8)>> {
 /// The per-order choice (each class's best-ranked option), priced with the tier discounts its
 /// volumes earn: for `beyond` schedules the discounted bands go to the orders they save most on.
 pub fn greedy(cons: &Constraints, batch: &Batch) -> Vec<Vec<Alloc>> {
-    let mut alloc: Vec<Vec<Alloc>> = batch
-        .classes
-        .iter()
-        .map(|c| {
+    let n = batch.classes.len();
+    let first = |k: usize| batch.options_of(k)[0];
+    let mut alloc: Vec<Vec<Alloc>> = (0..n)
+        .map(|k| {
             vec![Alloc {
                 option: 0,
                 band: 0,
-                count: c.count,
+                count: batch.classes[k].count,
             }]
         })
         .collect();
     for t in &cons.tiers {
-        let volume: u64 = batch
-            .classes
+        let mine: Vec<usize> = (0..n).filter(|&k| first(k).carrier == t.carrier).collect();
+        let volume: u64 = mine
             .iter()
-            .filter(|c| c.options[0].carrier == t.carrier)
-            .map(|c| c.count * c.parcels)
+            .map(|&k| batch.classes[k].count * batch.classes[k].parcels)
             .sum();
         let counts = t.band_counts(volume);
         match t.kind {
             TierKind::All => {
-                let band = counts.iter().position(|&n| n > 0).unwrap_or(0) as u8;
-                for (c, a) in batch.classes.iter().zip(alloc.iter_mut()) {
-                    if c.options[0].carrier == t.carrier {
-                        a[0].band = band;
-                    }
+                let band = counts.iter().position(|&c| c > 0).unwrap_or(0) as u8;
+                for &k in &mine {
+                    alloc[k][0].band = band;
                 }
             }
             TierKind::Beyond => {
-                // Deepest band first, to the classes with the most to save per parcel.
-                let mut order: Vec<usize> = (0..batch.classes.len())
-                    .filter(|&k| batch.classes[k].options[0].carrier == t.carrier)
-                    .collect();
                 let saving = |k: usize| {
-                    let o = &batch.classes[k].options[0];
-                    let last = o.bands.len() - 1;
-                    (o.bands[0].total.0 - o.bands[last].total.0) as f64
+                    let o = first(k);
+                    let last = usize::from(o.bands) - 1;
+                    (batch.price(&o, 0).total.0 - batch.price(&o, last).total.0) as f64
                         / batch.classes[k].parcels.max(1) as f64
                 };
+                let mut order = mine.clone();
                 order.sort_by(|&a, &b| saving(b).total_cmp(&saving(a)).then(a.cmp(&b)));
                 let mut room = counts.clone();
-                let mut split: Vec<Vec<Alloc>> = vec![Vec::new(); batch.classes.len()];
                 for &k in &order {
                     let c = &batch.classes[k];
                     let mut left = c.count;
+                    let mut split = Vec::new();
                     for b in (0..t.bands()).rev() {
                         let fit = (room[b] / c.parcels.max(1)).min(left);
                         if fit > 0 {
-                            split[k].push(Alloc {
+                            split.push(Alloc {
                                 option: 0,
                                 band: b as u8,
                                 count: fit,
@@ -1060,16 +1091,14 @@ pub fn greedy(cons: &Constraints, batch: &Batch) -> Vec<Vec<Alloc>> {
                         }
                     }
                     if left > 0 {
-                        split[k].push(Alloc {
+                        split.push(Alloc {
                             option: 0,
                             band: 0,
                             count: left,
                         });
                     }
-                    split[k].sort_by_key(|a| a.band);
-                }
-                for k in order {
-                    alloc[k] = std::mem::take(&mut split[k]);
+                    split.sort_by_key(|a| a.band);
+                    alloc[k] = split;
                 }
             }
         }

@@ -1,0 +1,958 @@
+//! The day's batch as linear programs solved by column generation on HiGHS (built with good_lp).
+//!
+//! Tier discounts are the only thing that needs integer choices besides whole orders: a
+//! carrier's band (`all`) or how many bands are full (`beyond`). They are enumerated as
+//! *combinations*; for a fixed combination every price is known and the rest is an LP:
+//!
+//! ```text
+//!   min  Σ score[k,j,b]·x[k,j,b]  + penalties
+//!   s.t. Σ_(j,b) x[k,j,b] = count[k]            every order of class k placed
+//!        capacity rows ≤, commitment rows ≥     (soft ones with a priced shortfall)
+//!        all:    parcels of the carrier ≥ the band's threshold
+//!        beyond: bands below the last one full, the last one within its width
+//! ```
+//!
+//! Most orders never leave their cheapest option, so the LP is solved over a *pool* of columns
+//! that grows: a class with one column in the pool is a constant, not a variable. After each
+//! solve every column outside the pool is priced with the duals; those with a negative reduced
+//! cost join, until none does — then the pool's optimum is the optimum over every column.
+//! Hard rows get elastic slacks whose price starts low and rises (so the first duals are small
+//! and only nearly indifferent orders join); a combination whose slacks stay positive at the
+//! top price is infeasible.
+
+use std::time::{Duration, Instant};
+
+use good_lp::{Expression, ProblemVariables, SolverModel, solvers::highs::highs, variable};
+use highs::HighsModelStatus;
+use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
+use lpo_engine::{Constraints, Engine};
+use rayon::prelude::*;
+
+use crate::Settings;
+use crate::classes::{Batch, ClassOption};
+
+/// Per tier schedule: the band (`all`) or the last band used (`beyond`).
+pub(crate) type Combo = Vec<usize>;
+
+/// Every combination of tier bands.
+pub(crate) fn combos(cons: &Constraints) -> Vec<Combo> {
+    let mut out: Vec<Combo> = vec![Vec::new()];
+    for t in &cons.tiers {
+        out = out
+            .into_iter()
+            .flat_map(|c| {
+                (0..t.bands()).map(move |b| {
+                    let mut c = c.clone();
+                    c.push(b);
+                    c
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// The bands (inclusive) an option of `carrier` may be priced in under `combo`.
+pub(crate) fn allowed(cons: &Constraints, combo: &[usize], carrier: u16) -> (usize, usize) {
+    match cons.tiers.iter().position(|t| t.carrier == carrier) {
+        None => (0, 0),
+        Some(t) => match cons.tiers[t].kind {
+            TierKind::All => (combo[t], combo[t]),
+            TierKind::Beyond => (0, combo[t]),
+        },
+    }
+}
+
+/// A column of a class: its option (class-local index) and band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Col {
+    pub(crate) j: u16,
+    pub(crate) b: u8,
+}
+
+/// A class's columns in a model.
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    /// Every order of the class on one column: a constant.
+    Folded(Col),
+    /// Fixed counts: constants.
+    Fixed(Vec<(Col, u64)>),
+    /// Variables.
+    Free(Vec<Col>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sense {
+    Le,
+    Ge,
+    Eq,
+}
+
+/// A row that couples orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowKind {
+    Capacity(usize),
+    Commitment(usize),
+    /// `all` schedule: its carrier's parcels reach the chosen band's threshold.
+    TierMin(usize),
+    /// `beyond` schedule: band b is full.
+    TierFull(usize, usize),
+    /// `beyond` schedule: the last band used stays within its width.
+    TierCap(usize, usize),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CRow {
+    pub(crate) kind: RowKind,
+    pub(crate) sense: Sense,
+    pub(crate) rhs: f64,
+    /// Soft commitment: price of a unit of shortfall.
+    pub(crate) soft: Option<f64>,
+    /// Parcel-equivalents per unit of this row, for the elastic price (a gram: 1/1000, a cent
+    /// of spend: 1/100).
+    pub(crate) scale: f64,
+}
+
+/// The coupling rows of a combination and which columns touch them.
+pub(crate) struct Rows {
+    pub(crate) rows: Vec<CRow>,
+    warehouses: usize,
+    /// Per (service, warehouse): capacity rows.
+    caps_of: Vec<Vec<usize>>,
+    /// Per carrier: commitment rows.
+    commits_of: Vec<Vec<usize>>,
+    /// Per carrier: (band, row) of tier rows.
+    tiers_of: Vec<Vec<(usize, usize)>>,
+}
+
+pub(crate) fn coupling_rows(engine: &Engine, cons: &Constraints, combo: &[usize]) -> Rows {
+    let warehouses = engine.warehouses.len().max(1);
+    let mut rows = Vec::new();
+    let mut caps_of = vec![Vec::new(); engine.services.len() * warehouses];
+    let mut commits_of = vec![Vec::new(); engine.carriers.len()];
+    let mut tiers_of = vec![Vec::new(); engine.carriers.len()];
+    for (i, c) in cons.capacities.iter().enumerate() {
+        let r = rows.len();
+        rows.push(CRow {
+            kind: RowKind::Capacity(i),
+            sense: Sense::Le,
+            rhs: c.limit as f64,
+            soft: None,
+            scale: match c.unit {
+                CapacityUnit::Parcels => 1.0,
+                CapacityUnit::Grams => 1e-3,
+            },
+        });
+        for s in 0..engine.services.len() {
+            for w in 0..warehouses {
+                if c.scope.matches(engine, s as u32, w as u16) {
+                    caps_of[s * warehouses + w].push(r);
+                }
+            }
+        }
+    }
+    for (i, m) in cons.commitments.iter().enumerate() {
+        let r = rows.len();
+        rows.push(CRow {
+            kind: RowKind::Commitment(i),
+            sense: Sense::Ge,
+            rhs: m.min as f64,
+            soft: m.penalty.map(|p| crate::penalty_per_unit(m.unit, p.0)),
+            scale: match m.unit {
+                CommitmentUnit::Parcels => 1.0,
+                CommitmentUnit::Spend => 1e-2,
+            },
+        });
+        if let Some(v) = commits_of.get_mut(usize::from(m.carrier)) {
+            v.push(r);
+        }
+    }
+    for (ti, t) in cons.tiers.iter().enumerate() {
+        let chosen = combo[ti];
+        let carrier = usize::from(t.carrier);
+        match t.kind {
+            TierKind::All => {
+                if chosen > 0 {
+                    tiers_of[carrier].push((chosen, rows.len()));
+                    rows.push(CRow {
+                        kind: RowKind::TierMin(ti),
+                        sense: Sense::Ge,
+                        rhs: t.band_start(chosen) as f64,
+                        soft: None,
+                        scale: 1.0,
+                    });
+                }
+            }
+            TierKind::Beyond => {
+                for b in 0..=chosen {
+                    let width = if b + 1 < t.bands() {
+                        Some((t.band_start(b + 1) - t.band_start(b)) as f64)
+                    } else {
+                        None
+                    };
+                    let (kind, sense) = if b < chosen {
+                        (RowKind::TierFull(ti, b), Sense::Eq)
+                    } else {
+                        (RowKind::TierCap(ti, b), Sense::Le)
+                    };
+                    if let Some(width) = width {
+                        tiers_of[carrier].push((b, rows.len()));
+                        rows.push(CRow {
+                            kind,
+                            sense,
+                            rhs: width,
+                            soft: None,
+                            scale: 1.0,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Rows {
+        rows,
+        warehouses,
+        caps_of,
+        commits_of,
+        tiers_of,
+    }
+}
+
+impl Rows {
+    /// Calls `f(row, coefficient)` for every coupling row column (class k, option o, band b)
+    /// has a coefficient in.
+    #[inline]
+    pub(crate) fn for_each(
+        &self,
+        cons: &Constraints,
+        batch: &Batch,
+        k: usize,
+        o: &ClassOption,
+        b: usize,
+        mut f: impl FnMut(usize, f64),
+    ) {
+        let c = &batch.classes[k];
+        let at = o.service as usize * self.warehouses + usize::from(o.warehouse);
+        for &r in self.caps_of.get(at).map_or(&[][..], |v| v.as_slice()) {
+            let RowKind::Capacity(i) = self.rows[r].kind else {
+                continue;
+            };
+            f(
+                r,
+                match cons.capacities[i].unit {
+                    CapacityUnit::Parcels => c.parcels as f64,
+                    CapacityUnit::Grams => c.grams as f64,
+                },
+            );
+        }
+        let carrier = usize::from(o.carrier);
+        for &r in self
+            .commits_of
+            .get(carrier)
+            .map_or(&[][..], |v| v.as_slice())
+        {
+            let RowKind::Commitment(i) = self.rows[r].kind else {
+                continue;
+            };
+            f(
+                r,
+                match cons.commitments[i].unit {
+                    CommitmentUnit::Parcels => c.parcels as f64,
+                    CommitmentUnit::Spend => batch.price(o, b).total.0 as f64,
+                },
+            );
+        }
+        for &(band, r) in self.tiers_of.get(carrier).map_or(&[][..], |v| v.as_slice()) {
+            if band == b {
+                f(r, c.parcels as f64);
+            }
+        }
+    }
+}
+
+/// What a model minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Objective {
+    Cost,
+    /// Options' ranks (tie-break among least-cost plans).
+    Rank,
+}
+
+/// How a model is built.
+pub(crate) struct Spec<'a> {
+    pub(crate) objective: Objective,
+    /// Price of a unit of elastic slack on hard rows (per parcel); `None`: no elastic slack.
+    pub(crate) elastic: Option<f64>,
+    pub(crate) integer: bool,
+    /// Rows held at their bound (tie-break), by coupling row.
+    pub(crate) tight: Option<&'a [bool]>,
+    /// Soft shortfall variables that may move (tie-break), by coupling row.
+    pub(crate) soft_free: Option<&'a [bool]>,
+}
+
+pub(crate) struct Master {
+    pub(crate) model: highs::Model,
+    /// Free classes and the HiGHS column of each of their pool columns.
+    pub(crate) free: Vec<(usize, Vec<(Col, usize)>)>,
+    /// HiGHS row of each free class's assignment row, as `free`.
+    pub(crate) assign_rows: Vec<usize>,
+    /// HiGHS row of each coupling row.
+    pub(crate) coupling: Vec<usize>,
+    /// Elastic slack columns (HiGHS column, units per parcel) per coupling row.
+    pub(crate) elastic: Vec<Vec<usize>>,
+    /// Soft shortfall column per coupling row.
+    pub(crate) soft: Vec<Option<usize>>,
+    /// Cost of the constant (folded and fixed) classes.
+    pub(crate) constant_cost: f64,
+    pub(crate) columns: usize,
+    pub(crate) rows: usize,
+    pub(crate) integer_columns: usize,
+}
+
+fn score_of(batch: &Batch, k: usize, c: Col, objective: Objective) -> f64 {
+    match objective {
+        Objective::Cost => {
+            let o = &batch.options_of(k)[usize::from(c.j)];
+            batch.price(o, usize::from(c.b)).score.0 as f64
+        }
+        Objective::Rank => {
+            let o = &batch.options_of(k)[usize::from(c.j)];
+            f64::from(o.rank) * 8.0 + f64::from(c.b)
+        }
+    }
+}
+
+pub(crate) fn build(
+    batch: &Batch,
+    cons: &Constraints,
+    rows: &Rows,
+    pool: &[Pool],
+    spec: &Spec<'_>,
+) -> Result<Master, String> {
+    let n_rows = rows.rows.len();
+    let mut constant = vec![0.0f64; n_rows];
+    let mut constant_cost = 0.0;
+    let mut vars = ProblemVariables::new();
+    let mut next = 0usize;
+    let mut add = |vars: &mut ProblemVariables, def: good_lp::VariableDefinition| {
+        let v = vars.add(def);
+        next += 1;
+        (v, next - 1)
+    };
+    let mut free: Vec<(usize, Vec<(Col, usize)>)> = Vec::new();
+    let mut free_vars: Vec<Vec<good_lp::Variable>> = Vec::new();
+    let mut objective = Expression::default();
+    let mut integer_columns = 0;
+    for (k, p) in pool.iter().enumerate() {
+        let count = batch.classes[k].count;
+        let fixed: Vec<(Col, u64)> = match p {
+            Pool::Folded(c) => vec![(*c, count)],
+            Pool::Fixed(v) => v.clone(),
+            Pool::Free(cols) => {
+                let mut cs = Vec::with_capacity(cols.len());
+                let mut vs = Vec::with_capacity(cols.len());
+                for &c in cols {
+                    let def = variable().min(0.0).max(count as f64);
+                    let def = if spec.integer {
+                        integer_columns += 1;
+                        def.integer()
+                    } else {
+                        def
+                    };
+                    let (v, i) = add(&mut vars, def);
+                    objective.add_mul(score_of(batch, k, c, spec.objective), v);
+                    cs.push((c, i));
+                    vs.push(v);
+                }
+                free.push((k, cs));
+                free_vars.push(vs);
+                continue;
+            }
+        };
+        for (c, n) in fixed {
+            let o = &batch.options_of(k)[usize::from(c.j)];
+            if spec.objective == Objective::Cost {
+                constant_cost += score_of(batch, k, c, Objective::Cost) * n as f64;
+            }
+            rows.for_each(cons, batch, k, o, usize::from(c.b), |r, a| {
+                constant[r] += a * n as f64;
+            });
+        }
+    }
+    // Slacks.
+    let mut elastic: Vec<Vec<usize>> = vec![Vec::new(); n_rows];
+    let mut elastic_vars: Vec<Vec<(good_lp::Variable, f64)>> = vec![Vec::new(); n_rows];
+    let mut soft: Vec<Option<usize>> = vec![None; n_rows];
+    let mut soft_vars: Vec<Option<good_lp::Variable>> = vec![None; n_rows];
+    for (r, row) in rows.rows.iter().enumerate() {
+        if let Some(p) = row.soft {
+            let movable = spec.soft_free.is_none_or(|f| f[r]);
+            let def = if movable {
+                variable().min(0.0)
+            } else {
+                variable().min(0.0).max(0.0)
+            };
+            let (v, i) = add(&mut vars, def);
+            if spec.objective == Objective::Cost {
+                objective.add_mul(p, v);
+            }
+            soft[r] = Some(i);
+            soft_vars[r] = Some(v);
+        } else if let Some(price) = spec.elastic {
+            let signs: &[f64] = match row.sense {
+                Sense::Le => &[-1.0],
+                Sense::Ge => &[1.0],
+                Sense::Eq => &[1.0, -1.0],
+            };
+            for &sign in signs {
+                let (v, i) = add(&mut vars, variable().min(0.0));
+                objective.add_mul(price * row.scale, v);
+                elastic[r].push(i);
+                elastic_vars[r].push((v, sign));
+            }
+        }
+    }
+    if vars.is_empty() {
+        // HiGHS has no answer for a model without columns; give it one that cannot move.
+        add(&mut vars, variable().min(0.0).max(0.0));
+    }
+    let columns = vars.len();
+    let mut problem = vars.minimise(objective).using(highs);
+    let mut row_count = 0usize;
+    let mut push = |p: &mut good_lp::solvers::highs::HighsProblem, c: good_lp::Constraint| {
+        p.add_constraint(c);
+        row_count += 1;
+        row_count - 1
+    };
+    let mut assign_rows = Vec::with_capacity(free.len());
+    for ((k, _), vs) in free.iter().zip(&free_vars) {
+        let mut e = Expression::with_capacity(vs.len());
+        for v in vs {
+            e.add_mul(1.0, *v);
+        }
+        assign_rows.push(push(&mut problem, e.eq(batch.classes[*k].count as f64)));
+    }
+    // Coupling rows over the free columns.
+    let mut exprs: Vec<Expression> = (0..n_rows).map(|_| Expression::default()).collect();
+    for ((k, cs), vs) in free.iter().zip(&free_vars) {
+        let opts = batch.options_of(*k);
+        for ((c, _), v) in cs.iter().zip(vs) {
+            rows.for_each(
+                cons,
+                batch,
+                *k,
+                &opts[usize::from(c.j)],
+                usize::from(c.b),
+                |r, a| {
+                    exprs[r].add_mul(a, *v);
+                },
+            );
+        }
+    }
+    let mut coupling = Vec::with_capacity(n_rows);
+    for (r, (row, mut e)) in rows.rows.iter().zip(exprs).enumerate() {
+        if let Some(v) = soft_vars[r] {
+            e.add_mul(1.0, v);
+        }
+        for (v, sign) in &elastic_vars[r] {
+            e.add_mul(*sign, *v);
+        }
+        let rhs = row.rhs - constant[r];
+        let tight = spec.tight.is_some_and(|t| t[r]);
+        let c = match (row.sense, tight) {
+            (Sense::Eq, _) | (_, true) => e.eq(rhs),
+            (Sense::Le, false) => e.leq(rhs),
+            (Sense::Ge, false) => e.geq(rhs),
+        };
+        coupling.push(push(&mut problem, c));
+    }
+    let rows_n = row_count;
+    let model = problem.try_into_inner().map_err(|e| e.to_string())?;
+    Ok(Master {
+        model,
+        free,
+        assign_rows,
+        coupling,
+        elastic,
+        soft,
+        constant_cost,
+        columns,
+        rows: rows_n,
+        integer_columns,
+    })
+}
+
+/// Free classes of a master and the HiGHS column of each of their pool columns.
+pub(crate) type FreeColumns = Vec<(usize, Vec<(Col, usize)>)>;
+
+/// One solved master.
+pub(crate) struct Solved {
+    pub(crate) status: HighsModelStatus,
+    /// Objective including the constant classes.
+    pub(crate) value: f64,
+    /// Per free class (as [`Master::free`]): value of each pool column.
+    pub(crate) values: Vec<Vec<f64>>,
+    pub(crate) assign_duals: Vec<f64>,
+    /// Per coupling row.
+    pub(crate) duals: Vec<f64>,
+    /// Per coupling row: elastic slack in use (units of the row).
+    pub(crate) slack: Vec<f64>,
+    /// Per coupling row: soft shortfall and its reduced cost.
+    pub(crate) soft: Vec<Option<(f64, f64)>>,
+    pub(crate) time: Duration,
+}
+
+pub(crate) fn solve(
+    m: Master,
+    settings: &Settings,
+    deadline: Instant,
+) -> Result<(Solved, FreeColumns), String> {
+    let is_mip = m.integer_columns > 0;
+    let r = crate::model::run(m.model, settings, deadline, is_mip)?;
+    let has = !r.columns.is_empty();
+    let col = |i: usize| if has { r.columns[i] } else { 0.0 };
+    let values = m
+        .free
+        .iter()
+        .map(|(_, cs)| cs.iter().map(|(_, i)| col(*i)).collect())
+        .collect();
+    let dual = |i: usize| r.dual_rows.get(i).copied().unwrap_or(0.0);
+    let solved = Solved {
+        status: r.status,
+        value: r.objective + m.constant_cost,
+        values,
+        assign_duals: m.assign_rows.iter().map(|&i| dual(i)).collect(),
+        duals: m.coupling.iter().map(|&i| dual(i)).collect(),
+        slack: m
+            .elastic
+            .iter()
+            .map(|cols| cols.iter().map(|&i| col(i)).sum())
+            .collect(),
+        soft: m
+            .soft
+            .iter()
+            .map(|s| s.map(|i| (col(i), r.dual_columns.get(i).copied().unwrap_or(0.0))))
+            .collect(),
+        time: r.time,
+    };
+    Ok((solved, m.free))
+}
+
+/// Adjusted cost of a column under row duals: score − Σ dual·coefficient.
+#[inline]
+fn adjusted(
+    cons: &Constraints,
+    batch: &Batch,
+    rows: &Rows,
+    duals: &[f64],
+    k: usize,
+    j: usize,
+    b: usize,
+) -> f64 {
+    let o = &batch.options_of(k)[j];
+    let mut a = batch.price(o, b).score.0 as f64;
+    rows.for_each(cons, batch, k, o, b, |r, coef| a -= duals[r] * coef);
+    a
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Reduced costs at or below `threshold` of every allowed column, per class, with the class's
+/// assignment dual (`u`): for a free class its row's dual, for a folded one the adjusted cost
+/// of its column.
+pub(crate) fn price(
+    cons: &Constraints,
+    batch: &Batch,
+    rows: &Rows,
+    combo: &[usize],
+    pool: &[Pool],
+    duals: &[f64],
+    assign: &[Option<f64>],
+    threshold: f64,
+) -> Vec<(usize, Vec<(Col, f64)>)> {
+    (0..batch.classes.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .filter_map(|k| {
+            let u = match (&pool[k], assign[k]) {
+                (_, Some(u)) => u,
+                (Pool::Folded(c), None) => adjusted(
+                    cons,
+                    batch,
+                    rows,
+                    duals,
+                    k,
+                    usize::from(c.j),
+                    usize::from(c.b),
+                ),
+                _ => return None,
+            };
+            let mut found = Vec::new();
+            for (j, o) in batch.options_of(k).iter().enumerate() {
+                let (lo, hi) = allowed(cons, combo, o.carrier);
+                for b in lo..=hi.min(usize::from(o.bands) - 1) {
+                    let rc = adjusted(cons, batch, rows, duals, k, j, b) - u;
+                    if rc <= threshold {
+                        found.push((
+                            Col {
+                                j: j as u16,
+                                b: b as u8,
+                            },
+                            rc,
+                        ));
+                    }
+                }
+            }
+            (!found.is_empty()).then_some((k, found))
+        })
+        .collect()
+}
+
+/// Whether a combination asks a tier carrier for more parcels than it can possibly get: all
+/// the parcels that could go by it, or what its per-warehouse capacities allow, whichever is
+/// less. `Some(shortfall)` when so.
+pub(crate) fn out_of_reach(
+    engine: &Engine,
+    cons: &Constraints,
+    batch: &Batch,
+    combo: &[usize],
+) -> Option<f64> {
+    let mut short = 0.0;
+    for (ti, t) in cons.tiers.iter().enumerate() {
+        let need = t.band_start(combo[ti]);
+        if need == 0 {
+            continue;
+        }
+        let warehouses = engine.warehouses.len();
+        let mut reach = 0u64;
+        let mut per_wh = vec![0u64; warehouses];
+        for k in 0..batch.classes.len() {
+            let c = &batch.classes[k];
+            let mut any = false;
+            let mut seen = vec![false; warehouses];
+            for o in batch
+                .options_of(k)
+                .iter()
+                .filter(|o| o.carrier == t.carrier)
+            {
+                any = true;
+                let w = usize::from(o.warehouse);
+                if w < warehouses && !seen[w] {
+                    seen[w] = true;
+                    per_wh[w] += c.count * c.parcels;
+                }
+            }
+            if any {
+                reach += c.count * c.parcels;
+            }
+        }
+        let parcels_cap = |scope_ok: &dyn Fn(&lpo_engine::constraints::Scope) -> bool| {
+            cons.capacities
+                .iter()
+                .filter(|c| c.unit == CapacityUnit::Parcels && c.scope.service.is_none())
+                .filter(|c| c.scope.carrier == t.carrier && scope_ok(&c.scope))
+                .map(|c| c.limit)
+                .min()
+        };
+        let mut by_wh = 0u64;
+        for (w, n) in per_wh.iter().enumerate() {
+            let cap = parcels_cap(&|s| s.warehouse == Some(w as u16)).unwrap_or(u64::MAX);
+            by_wh = by_wh.saturating_add((*n).min(cap));
+        }
+        let all = parcels_cap(&|s| s.warehouse.is_none()).unwrap_or(u64::MAX);
+        let most = reach.min(by_wh).min(all);
+        if most < need {
+            short += (need - most) as f64;
+        }
+    }
+    (short > 0.0).then_some(short)
+}
+
+/// Per class, its columns whose adjusted cost under `duals` is within `delta` of its cheapest.
+pub(crate) fn near_best(
+    cons: &Constraints,
+    batch: &Batch,
+    rows: &Rows,
+    combo: &[usize],
+    duals: &[f64],
+    delta: f64,
+) -> Vec<Pool> {
+    (0..batch.classes.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|k| {
+            let mut cols: Vec<(Col, f64)> = Vec::new();
+            for (j, o) in batch.options_of(k).iter().enumerate() {
+                let (lo, hi) = allowed(cons, combo, o.carrier);
+                for b in lo..=hi.min(usize::from(o.bands) - 1) {
+                    let a = adjusted(cons, batch, rows, duals, k, j, b);
+                    cols.push((
+                        Col {
+                            j: j as u16,
+                            b: b as u8,
+                        },
+                        a,
+                    ));
+                }
+            }
+            let best = cols.iter().map(|c| c.1).fold(f64::INFINITY, f64::min);
+            let mut near: Vec<Col> = cols
+                .iter()
+                .filter(|c| c.1 <= best + delta)
+                .map(|c| c.0)
+                .collect();
+            near.sort_unstable();
+            match near.as_slice() {
+                [one] => Pool::Folded(*one),
+                [] => Pool::Folded(first_col(cons, batch, combo, k)),
+                _ => Pool::Free(near),
+            }
+        })
+        .collect()
+}
+
+/// The column of class `k`'s best-ranked option in the bands a combination allows.
+pub(crate) fn first_col(cons: &Constraints, batch: &Batch, combo: &[usize], k: usize) -> Col {
+    let o = &batch.options_of(k)[0];
+    let (lo, _) = allowed(cons, combo, o.carrier);
+    Col {
+        j: 0,
+        b: lo.min(usize::from(o.bands) - 1) as u8,
+    }
+}
+
+/// Moves a pool to another combination: columns in bands it no longer allows go to the nearest
+/// allowed band.
+pub(crate) fn remap(
+    cons: &Constraints,
+    batch: &Batch,
+    combo: &[usize],
+    pool: &[Pool],
+) -> Vec<Pool> {
+    let fix = |k: usize, c: Col| {
+        let o = &batch.options_of(k)[usize::from(c.j)];
+        let (lo, hi) = allowed(cons, combo, o.carrier);
+        let hi = hi.min(usize::from(o.bands) - 1);
+        Col {
+            j: c.j,
+            b: usize::from(c.b).clamp(lo, hi.max(lo)) as u8,
+        }
+    };
+    pool.iter()
+        .enumerate()
+        .map(|(k, p)| match p {
+            Pool::Folded(c) => Pool::Folded(fix(k, *c)),
+            Pool::Fixed(v) => Pool::Folded(fix(k, v[0].0)),
+            Pool::Free(cols) => {
+                let mut v: Vec<Col> = cols.iter().map(|c| fix(k, *c)).collect();
+                v.sort_unstable();
+                v.dedup();
+                if v.len() == 1 {
+                    Pool::Folded(v[0])
+                } else {
+                    Pool::Free(v)
+                }
+            }
+        })
+        .collect()
+}
+
+/// The LP optimum of one combination.
+pub(crate) struct LpOptimum {
+    pub(crate) value: f64,
+    /// Elastic slack left per coupling row (all zero when the combination is feasible).
+    pub(crate) slack: Vec<f64>,
+    pub(crate) feasible: bool,
+    pub(crate) pool: Vec<Pool>,
+    /// Per free class of the final master: (class, [(column, value)]).
+    pub(crate) free_values: Vec<(usize, Vec<(Col, f64)>)>,
+    pub(crate) duals: Vec<f64>,
+    /// What each dual is the dual of.
+    pub(crate) kinds: Vec<RowKind>,
+    pub(crate) soft: Vec<Option<(f64, f64)>>,
+    pub(crate) assign: Vec<Option<f64>>,
+    pub(crate) iterations: usize,
+    pub(crate) columns: usize,
+    pub(crate) rows: usize,
+    pub(crate) solve_time: Duration,
+    pub(crate) build_time: Duration,
+    pub(crate) timed_out: bool,
+}
+
+/// Elastic prices per parcel: from a few dollars up to one that no order's move can beat.
+const ELASTIC_START: f64 = 500.0;
+/// Batches with more classes first solve a sample of about SAMPLE_SIZE classes for duals.
+const SAMPLE_ABOVE: usize = 6_000;
+const SAMPLE_SIZE: usize = 3_000;
+/// Columns within this many cents of a class's cheapest (under the starting duals) start free.
+const DELTA: f64 = 30.0;
+const ELASTIC_TOP: f64 = 5e7;
+const RC_TOL: f64 = 1e-4;
+
+/// Column generation for one combination, from `pool`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lp(
+    engine: &Engine,
+    cons: &Constraints,
+    batch: &Batch,
+    combo: &[usize],
+    pool: Vec<Pool>,
+    warm: Option<(&[RowKind], &[f64])>,
+    settings: &Settings,
+    deadline: Instant,
+) -> Result<LpOptimum, String> {
+    let rows = coupling_rows(engine, cons, combo);
+    // Duals to start from: a previous combination's, or those of a sample of the classes.
+    let sampled;
+    let warm: Option<Vec<f64>> = match warm {
+        Some((kinds, duals)) => Some(
+            rows.rows
+                .iter()
+                .map(|r| {
+                    kinds
+                        .iter()
+                        .position(|k| *k == r.kind)
+                        .map_or(0.0, |i| duals[i])
+                })
+                .collect(),
+        ),
+        None if batch.classes.len() > SAMPLE_ABOVE => {
+            let stride = batch.classes.len().div_ceil(SAMPLE_SIZE);
+            let sample = batch.sample(stride);
+            let start: Vec<Pool> = (0..sample.classes.len())
+                .map(|k| Pool::Folded(first_col(cons, &sample, combo, k)))
+                .collect();
+            sampled = lp(
+                engine, cons, &sample, combo, start, None, settings, deadline,
+            )?;
+            Some(sampled.duals.clone())
+        }
+        None => None,
+    };
+    let mut price_level = ELASTIC_START;
+    let mut pool = pool;
+    if let Some(duals) = &warm {
+        // Every class on its columns within DELTA of its cheapest under those duals (smaller
+        // than a previous combination's pool, and as good a start).
+        pool = near_best(cons, batch, &rows, combo, duals, DELTA);
+        let top = rows
+            .rows
+            .iter()
+            .zip(duals)
+            .map(|(r, d)| d.abs() / r.scale.max(1e-12))
+            .fold(0.0f64, f64::max);
+        price_level = price_level.max(4.0 * top);
+    }
+    let mut iterations = 0;
+    let (mut solve_time, mut build_time) = (Duration::ZERO, Duration::ZERO);
+    loop {
+        iterations += 1;
+        let t = Instant::now();
+        let m = build(
+            batch,
+            cons,
+            &rows,
+            &pool,
+            &Spec {
+                objective: Objective::Cost,
+                elastic: Some(price_level),
+                integer: false,
+                tight: None,
+                soft_free: None,
+            },
+        )?;
+        build_time += t.elapsed();
+        let (columns, rows_n) = (m.columns, m.rows);
+        let (s, free) = solve(m, settings, deadline)?;
+        solve_time += s.time;
+        let timed_out = Instant::now() >= deadline;
+        if s.status != HighsModelStatus::Optimal {
+            return Err(format!("HiGHS ended the LP with status {:?}", s.status));
+        }
+        let mut assign: Vec<Option<f64>> = vec![None; batch.classes.len()];
+        for ((k, _), u) in free.iter().zip(&s.assign_duals) {
+            assign[*k] = Some(*u);
+        }
+        let mut found = price(cons, batch, &rows, combo, &pool, &s.duals, &assign, -RC_TOL);
+        // Columns already in the pool can price a hair below zero from round-off.
+        found.retain_mut(|(k, cols)| {
+            let have: &[Col] = match &pool[*k] {
+                Pool::Folded(c) => std::slice::from_ref(c),
+                Pool::Free(v) => v,
+                Pool::Fixed(_) => &[],
+            };
+            cols.retain(|(c, _)| !have.contains(c));
+            !cols.is_empty()
+        });
+        if std::env::var_os("LPO_TRACE_CG").is_some() {
+            eprintln!(
+                "cg: combo {combo:?} round {iterations}: {} columns x {} rows, value {:.2}, elastic {price_level}, {} classes gain columns",
+                columns,
+                rows_n,
+                s.value,
+                found.len()
+            );
+        }
+        let slack_units: f64 = s
+            .slack
+            .iter()
+            .zip(&rows.rows)
+            .map(|(v, r)| v * r.scale)
+            .sum();
+        let done = found.is_empty() && (slack_units <= 1e-7 || price_level >= ELASTIC_TOP);
+        if done || timed_out || iterations > 500 {
+            let free_values = free
+                .iter()
+                .zip(&s.values)
+                .map(|((k, cs), vals)| {
+                    (
+                        *k,
+                        cs.iter()
+                            .map(|(c, _)| *c)
+                            .zip(vals.iter().copied())
+                            .collect(),
+                    )
+                })
+                .collect();
+            let elastic_cost: f64 = s
+                .slack
+                .iter()
+                .zip(&rows.rows)
+                .map(|(v, r)| v * price_level * r.scale)
+                .sum();
+            return Ok(LpOptimum {
+                value: s.value - elastic_cost,
+                feasible: slack_units <= 1e-7,
+                slack: s.slack,
+                pool,
+                free_values,
+                duals: s.duals,
+                kinds: rows.rows.iter().map(|r| r.kind).collect(),
+                soft: s.soft,
+                assign,
+                iterations,
+                columns,
+                rows: rows_n,
+                solve_time,
+                build_time,
+                timed_out: timed_out && !done,
+            });
+        }
+        let added = found.len();
+        for (k, cols) in found {
+            let mut have: Vec<Col> = match &pool[k] {
+                Pool::Folded(c) => vec![*c],
+                Pool::Free(v) => v.clone(),
+                Pool::Fixed(_) => continue,
+            };
+            // The most negative column only: the next duals will say whether more are needed.
+            if let Some((c, _)) = cols.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
+                have.push(*c);
+            }
+            have.sort_unstable();
+            pool[k] = Pool::Free(have);
+        }
+        if added == 0 {
+            price_level *= 100.0;
+        }
+    }
+}
