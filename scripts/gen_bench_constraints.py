@@ -25,8 +25,18 @@ GREEDY = {
 }
 SHARE = {("startrack", "mel"): 0.85, ("startrack", "syd"): 0.8, ("couriersplease", "syd"): 0.75,
          ("tge", "mel"): 0.9}
-# Average dead weight per parcel of the generated orders is about 6.3 kg.
-KG_PER_PARCEL = 6.3
+# Dead weight (kg) a day per (carrier, warehouse) in the same greedy plan, rounded.
+GREEDY_KG = {
+    ("allied", "bne"): 25390, ("allied", "mel"): 87300, ("allied", "syd"): 61210,
+    ("aramex", "bne"): 6040, ("aramex", "mel"): 960, ("aramex", "syd"): 730,
+    ("auspost", "bne"): 10870, ("auspost", "mel"): 30690, ("auspost", "syd"): 18050,
+    ("couriersplease", "bne"): 1290, ("couriersplease", "mel"): 6500, ("couriersplease", "syd"): 12370,
+    ("hunter", "bne"): 10960, ("hunter", "mel"): 15460, ("hunter", "syd"): 11430,
+    ("startrack", "bne"): 38020, ("startrack", "mel"): 81420, ("startrack", "syd"): 95510,
+    ("tge", "bne"): 38580, ("tge", "mel"): 109370, ("tge", "syd"): 83330,
+    ("tnt", "bne"): 1740, ("tnt", "mel"): 3680, ("tnt", "syd"): 3050,
+    ("zoom2u", "bne"): 610, ("zoom2u", "mel"): 890, ("zoom2u", "syd"): 1550,
+}
 
 
 def write(name, scale, kg):
@@ -36,9 +46,12 @@ def write(name, scale, kg):
         "capacities:",
     ]
     for (carrier, wh), n in sorted(GREEDY.items()):
-        cap = int(n * SHARE.get((carrier, wh), 1.25) * scale)
+        share = SHARE.get((carrier, wh), 1.25)
         lines += [f"  - id: {carrier}_{wh}", f"    carrier: {carrier}", f"    from: {wh}"]
-        lines += [f"    max_kg: {int(cap * KG_PER_PARCEL)}" if kg else f"    max_parcels: {cap}"]
+        if kg:
+            lines += [f"    max_kg: {int(GREEDY_KG[(carrier, wh)] * share * scale)}"]
+        else:
+            lines += [f"    max_parcels: {int(n * share * scale)}"]
     lines += [
         "commitments:",
         "  - id: aramex_minimum",

@@ -27,6 +27,7 @@ use highs::HighsModelStatus;
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
 use lpo_engine::{Constraints, Engine};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::Settings;
 use crate::classes::{Batch, ClassOption};
@@ -290,36 +291,89 @@ pub(crate) struct Spec<'a> {
     pub(crate) soft_free: Option<&'a [bool]>,
 }
 
+/// Member classes of a group and their columns in the group's column order.
+type Members = Vec<(usize, Vec<Col>)>;
+
+/// Free classes that are interchangeable in a model: their pool columns, in a canonical order,
+/// touch the same rows with the same coefficients and differ in cost from their first column by
+/// the same amounts (for the rank objective: have the same ranks). One set of variables serves
+/// them all; the solution is shared out among them in class order.
+pub(crate) struct Group {
+    members: Members,
+    /// HiGHS column of each group column.
+    cols: Vec<usize>,
+    /// HiGHS row of the group's assignment row.
+    row: usize,
+}
+
 pub(crate) struct Master {
     pub(crate) model: highs::Model,
-    /// Free classes and the HiGHS column of each of their pool columns.
-    pub(crate) free: Vec<(usize, Vec<(Col, usize)>)>,
-    /// HiGHS row of each free class's assignment row, as `free`.
-    pub(crate) assign_rows: Vec<usize>,
+    groups: Vec<Group>,
+    objective: Objective,
     /// HiGHS row of each coupling row.
     pub(crate) coupling: Vec<usize>,
-    /// Elastic slack columns (HiGHS column, units per parcel) per coupling row.
+    /// Elastic slack columns per coupling row.
     pub(crate) elastic: Vec<Vec<usize>>,
     /// Soft shortfall column per coupling row.
     pub(crate) soft: Vec<Option<usize>>,
-    /// Cost of the constant (folded and fixed) classes.
+    /// Cost of the constant (folded and fixed) classes, and of the free classes' first columns.
     pub(crate) constant_cost: f64,
     pub(crate) columns: usize,
     pub(crate) rows: usize,
     pub(crate) integer_columns: usize,
+    /// Free classes, and how many groups they made.
+    pub(crate) free_classes: usize,
 }
 
 fn score_of(batch: &Batch, k: usize, c: Col, objective: Objective) -> f64 {
+    let o = &batch.options_of(k)[usize::from(c.j)];
     match objective {
-        Objective::Cost => {
-            let o = &batch.options_of(k)[usize::from(c.j)];
-            batch.price(o, usize::from(c.b)).score.0 as f64
-        }
-        Objective::Rank => {
-            let o = &batch.options_of(k)[usize::from(c.j)];
-            f64::from(o.rank) * 8.0 + f64::from(c.b)
-        }
+        Objective::Cost => batch.price(o, usize::from(c.b)).score.0 as f64,
+        Objective::Rank => f64::from(o.rank) * 8.0 + f64::from(c.b),
     }
+}
+
+/// A free class's columns in canonical order and its grouping key.
+fn group_key(
+    cons: &Constraints,
+    batch: &Batch,
+    rows: &Rows,
+    k: usize,
+    cols: &[Col],
+    objective: Objective,
+) -> (Vec<i64>, Vec<Col>) {
+    let opts = batch.options_of(k);
+    // Per column: (row footprint, objective) — footprints and objectives are integers.
+    let mut described: Vec<(Vec<i64>, i64, Col)> = cols
+        .iter()
+        .map(|&c| {
+            let mut foot = Vec::new();
+            rows.for_each(
+                cons,
+                batch,
+                k,
+                &opts[usize::from(c.j)],
+                usize::from(c.b),
+                |r, a| {
+                    foot.push(r as i64);
+                    foot.push(a as i64);
+                },
+            );
+            (foot, score_of(batch, k, c, objective) as i64, c)
+        })
+        .collect();
+    described.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let base = match objective {
+        Objective::Cost => described.first().map_or(0, |d| d.1),
+        Objective::Rank => 0,
+    };
+    let mut key = vec![batch.classes[k].parcels as i64, described.len() as i64];
+    for (foot, obj, _) in &described {
+        key.push(foot.len() as i64);
+        key.extend_from_slice(foot);
+        key.push(obj - base);
+    }
+    (key, described.into_iter().map(|d| d.2).collect())
 }
 
 pub(crate) fn build(
@@ -332,40 +386,28 @@ pub(crate) fn build(
     let n_rows = rows.rows.len();
     let mut constant = vec![0.0f64; n_rows];
     let mut constant_cost = 0.0;
-    let mut vars = ProblemVariables::new();
-    let mut next = 0usize;
-    let mut add = |vars: &mut ProblemVariables, def: good_lp::VariableDefinition| {
-        let v = vars.add(def);
-        next += 1;
-        (v, next - 1)
-    };
-    let mut free: Vec<(usize, Vec<(Col, usize)>)> = Vec::new();
-    let mut free_vars: Vec<Vec<good_lp::Variable>> = Vec::new();
-    let mut objective = Expression::default();
-    let mut integer_columns = 0;
+    // Group the free classes.
+    let mut index: FxHashMap<Vec<i64>, usize> = FxHashMap::default();
+    // Per group: its members (class, columns in the group's order) and their orders.
+    let mut groups: Vec<(Members, u64)> = Vec::new();
+    let mut free_classes = 0;
     for (k, p) in pool.iter().enumerate() {
         let count = batch.classes[k].count;
         let fixed: Vec<(Col, u64)> = match p {
             Pool::Folded(c) => vec![(*c, count)],
             Pool::Fixed(v) => v.clone(),
             Pool::Free(cols) => {
-                let mut cs = Vec::with_capacity(cols.len());
-                let mut vs = Vec::with_capacity(cols.len());
-                for &c in cols {
-                    let def = variable().min(0.0).max(count as f64);
-                    let def = if spec.integer {
-                        integer_columns += 1;
-                        def.integer()
-                    } else {
-                        def
-                    };
-                    let (v, i) = add(&mut vars, def);
-                    objective.add_mul(score_of(batch, k, c, spec.objective), v);
-                    cs.push((c, i));
-                    vs.push(v);
+                free_classes += 1;
+                let (key, ordered) = group_key(cons, batch, rows, k, cols, spec.objective);
+                if spec.objective == Objective::Cost {
+                    constant_cost += score_of(batch, k, ordered[0], Objective::Cost) * count as f64;
                 }
-                free.push((k, cs));
-                free_vars.push(vs);
+                let g = *index.entry(key).or_insert_with(|| {
+                    groups.push((Vec::new(), 0));
+                    groups.len() - 1
+                });
+                groups[g].0.push((k, ordered));
+                groups[g].1 += count;
                 continue;
             }
         };
@@ -378,6 +420,37 @@ pub(crate) fn build(
                 constant[r] += a * n as f64;
             });
         }
+    }
+    let mut vars = ProblemVariables::new();
+    let mut next = 0usize;
+    let mut add = |vars: &mut ProblemVariables, def: good_lp::VariableDefinition| {
+        let v = vars.add(def);
+        next += 1;
+        (v, next - 1)
+    };
+    let mut objective = Expression::default();
+    let mut integer_columns = 0;
+    let mut group_vars: Vec<Vec<(good_lp::Variable, usize)>> = Vec::with_capacity(groups.len());
+    for (members, count) in &groups {
+        let (k0, cols0) = &members[0];
+        let base = match spec.objective {
+            Objective::Cost => score_of(batch, *k0, cols0[0], Objective::Cost),
+            Objective::Rank => 0.0,
+        };
+        let mut vs = Vec::with_capacity(cols0.len());
+        for &c in cols0 {
+            let def = variable().min(0.0).max(*count as f64);
+            let def = if spec.integer {
+                integer_columns += 1;
+                def.integer()
+            } else {
+                def
+            };
+            let (v, i) = add(&mut vars, def);
+            objective.add_mul(score_of(batch, *k0, c, spec.objective) - base, v);
+            vs.push((v, i));
+        }
+        group_vars.push(vs);
     }
     // Slacks.
     let mut elastic: Vec<Vec<usize>> = vec![Vec::new(); n_rows];
@@ -424,23 +497,24 @@ pub(crate) fn build(
         row_count += 1;
         row_count - 1
     };
-    let mut assign_rows = Vec::with_capacity(free.len());
-    for ((k, _), vs) in free.iter().zip(&free_vars) {
+    let mut group_rows = Vec::with_capacity(groups.len());
+    for ((_, count), vs) in groups.iter().zip(&group_vars) {
         let mut e = Expression::with_capacity(vs.len());
-        for v in vs {
+        for (v, _) in vs {
             e.add_mul(1.0, *v);
         }
-        assign_rows.push(push(&mut problem, e.eq(batch.classes[*k].count as f64)));
+        group_rows.push(push(&mut problem, e.eq(*count as f64)));
     }
-    // Coupling rows over the free columns.
+    // Coupling rows over the group columns (the first member's coefficients are everyone's).
     let mut exprs: Vec<Expression> = (0..n_rows).map(|_| Expression::default()).collect();
-    for ((k, cs), vs) in free.iter().zip(&free_vars) {
-        let opts = batch.options_of(*k);
-        for ((c, _), v) in cs.iter().zip(vs) {
+    for ((members, _), vs) in groups.iter().zip(&group_vars) {
+        let (k0, cols0) = &members[0];
+        let opts = batch.options_of(*k0);
+        for (c, (v, _)) in cols0.iter().zip(vs) {
             rows.for_each(
                 cons,
                 batch,
-                *k,
+                *k0,
                 &opts[usize::from(c.j)],
                 usize::from(c.b),
                 |r, a| {
@@ -468,10 +542,20 @@ pub(crate) fn build(
     }
     let rows_n = row_count;
     let model = problem.try_into_inner().map_err(|e| e.to_string())?;
+    let groups = groups
+        .into_iter()
+        .zip(group_vars)
+        .zip(group_rows)
+        .map(|(((members, _), vs), row)| Group {
+            members,
+            cols: vs.into_iter().map(|(_, i)| i).collect(),
+            row,
+        })
+        .collect();
     Ok(Master {
         model,
-        free,
-        assign_rows,
+        groups,
+        objective: spec.objective,
         coupling,
         elastic,
         soft,
@@ -479,20 +563,22 @@ pub(crate) fn build(
         columns,
         rows: rows_n,
         integer_columns,
+        free_classes,
     })
 }
 
-/// Free classes of a master and the HiGHS column of each of their pool columns.
-pub(crate) type FreeColumns = Vec<(usize, Vec<(Col, usize)>)>;
+/// Free classes with their columns' values.
+pub(crate) type FreeValues = Vec<(usize, Vec<(Col, f64)>)>;
 
 /// One solved master.
 pub(crate) struct Solved {
     pub(crate) status: HighsModelStatus,
     /// Objective including the constant classes.
     pub(crate) value: f64,
-    /// Per free class (as [`Master::free`]): value of each pool column.
-    pub(crate) values: Vec<Vec<f64>>,
-    pub(crate) assign_duals: Vec<f64>,
+    /// Per free class: its columns and their values.
+    pub(crate) values: FreeValues,
+    /// Per free class: the dual of its assignment (cost objective only).
+    pub(crate) assign: Vec<(usize, f64)>,
     /// Per coupling row.
     pub(crate) duals: Vec<f64>,
     /// Per coupling row: elastic slack in use (units of the row).
@@ -503,25 +589,52 @@ pub(crate) struct Solved {
 }
 
 pub(crate) fn solve(
+    batch: &Batch,
     m: Master,
     settings: &Settings,
     deadline: Instant,
-) -> Result<(Solved, FreeColumns), String> {
+) -> Result<Solved, String> {
     let is_mip = m.integer_columns > 0;
     let r = crate::model::run(m.model, settings, deadline, is_mip)?;
     let has = !r.columns.is_empty();
     let col = |i: usize| if has { r.columns[i] } else { 0.0 };
-    let values = m
-        .free
-        .iter()
-        .map(|(_, cs)| cs.iter().map(|(_, i)| col(*i)).collect())
-        .collect();
     let dual = |i: usize| r.dual_rows.get(i).copied().unwrap_or(0.0);
-    let solved = Solved {
+    let mut values = Vec::new();
+    let mut assign = Vec::new();
+    for g in &m.groups {
+        // Share each group column's value out among the members, in class order.
+        let mut left: Vec<f64> = g.cols.iter().map(|&i| col(i).max(0.0)).collect();
+        let u = dual(g.row);
+        for (k, cols) in &g.members {
+            let mut room = batch.classes[*k].count as f64;
+            let mut v = Vec::with_capacity(cols.len());
+            for (c, l) in cols.iter().zip(left.iter_mut()) {
+                let take = l.min(room);
+                *l -= take;
+                room -= take;
+                v.push((*c, take));
+            }
+            // Round-off: whatever is left of the class goes where the group has most left.
+            if room > 1e-9
+                && let Some((i, _)) = left.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))
+            {
+                v[i].1 += room;
+            }
+            values.push((*k, v));
+            if m.objective == Objective::Cost {
+                // The group's costs are differences from each member's first column.
+                let base = score_of(batch, *k, cols[0], Objective::Cost);
+                assign.push((*k, u + base));
+            }
+        }
+    }
+    values.sort_by_key(|v| v.0);
+    assign.sort_by_key(|a| a.0);
+    Ok(Solved {
         status: r.status,
         value: r.objective + m.constant_cost,
         values,
-        assign_duals: m.assign_rows.iter().map(|&i| dual(i)).collect(),
+        assign,
         duals: m.coupling.iter().map(|&i| dual(i)).collect(),
         slack: m
             .elastic
@@ -534,8 +647,7 @@ pub(crate) fn solve(
             .map(|s| s.map(|i| (col(i), r.dual_columns.get(i).copied().unwrap_or(0.0))))
             .collect(),
         time: r.time,
-    };
-    Ok((solved, m.free))
+    })
 }
 
 /// Adjusted cost of a column under row duals: score − Σ dual·coefficient.
@@ -676,24 +788,52 @@ pub(crate) fn near_best(
     duals: &[f64],
     delta: f64,
 ) -> Vec<Pool> {
+    let adjusted_cols = |k: usize| {
+        let mut cols: Vec<(Col, f64)> = Vec::new();
+        for (j, o) in batch.options_of(k).iter().enumerate() {
+            let (lo, hi) = allowed(cons, combo, o.carrier);
+            for b in lo..=hi.min(usize::from(o.bands) - 1) {
+                let a = adjusted(cons, batch, rows, duals, k, j, b);
+                cols.push((
+                    Col {
+                        j: j as u16,
+                        b: b as u8,
+                    },
+                    a,
+                ));
+            }
+        }
+        cols
+    };
+    // At most MAX_FREE classes start free: the ones closest to indifferent.
+    let mut gaps: Vec<f64> = (0..batch.classes.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|k| {
+            let cols = adjusted_cols(k);
+            let (mut a, mut b) = (f64::INFINITY, f64::INFINITY);
+            for (_, v) in cols {
+                if v < a {
+                    b = a;
+                    a = v;
+                } else if v < b {
+                    b = v;
+                }
+            }
+            b - a
+        })
+        .collect();
+    let delta = if gaps.len() > MAX_FREE {
+        let (_, nth, _) = gaps.select_nth_unstable_by(MAX_FREE, f64::total_cmp);
+        delta.min(*nth)
+    } else {
+        delta
+    };
     (0..batch.classes.len())
         .into_par_iter()
         .with_min_len(1024)
         .map(|k| {
-            let mut cols: Vec<(Col, f64)> = Vec::new();
-            for (j, o) in batch.options_of(k).iter().enumerate() {
-                let (lo, hi) = allowed(cons, combo, o.carrier);
-                for b in lo..=hi.min(usize::from(o.bands) - 1) {
-                    let a = adjusted(cons, batch, rows, duals, k, j, b);
-                    cols.push((
-                        Col {
-                            j: j as u16,
-                            b: b as u8,
-                        },
-                        a,
-                    ));
-                }
-            }
+            let cols = adjusted_cols(k);
             let best = cols.iter().map(|c| c.1).fold(f64::INFINITY, f64::min);
             let mut near: Vec<Col> = cols
                 .iter()
@@ -759,6 +899,8 @@ pub(crate) fn remap(
 /// The LP optimum of one combination.
 pub(crate) struct LpOptimum {
     pub(crate) value: f64,
+    /// A proven lower bound on it (Lagrangian; equal to `value` when no column prices out).
+    pub(crate) lower: f64,
     /// Elastic slack left per coupling row (all zero when the combination is feasible).
     pub(crate) slack: Vec<f64>,
     pub(crate) feasible: bool,
@@ -785,6 +927,8 @@ const SAMPLE_ABOVE: usize = 6_000;
 const SAMPLE_SIZE: usize = 3_000;
 /// Columns within this many cents of a class's cheapest (under the starting duals) start free.
 const DELTA: f64 = 30.0;
+/// Most classes that start free.
+const MAX_FREE: usize = 300_000;
 const ELASTIC_TOP: f64 = 5e7;
 const RC_TOL: f64 = 1e-4;
 
@@ -862,14 +1006,14 @@ pub(crate) fn lp(
         )?;
         build_time += t.elapsed();
         let (columns, rows_n) = (m.columns, m.rows);
-        let (s, free) = solve(m, settings, deadline)?;
+        let s = solve(batch, m, settings, deadline)?;
         solve_time += s.time;
         let timed_out = Instant::now() >= deadline;
         if s.status != HighsModelStatus::Optimal {
             return Err(format!("HiGHS ended the LP with status {:?}", s.status));
         }
         let mut assign: Vec<Option<f64>> = vec![None; batch.classes.len()];
-        for ((k, _), u) in free.iter().zip(&s.assign_duals) {
+        for (k, u) in &s.assign {
             assign[*k] = Some(*u);
         }
         let mut found = price(cons, batch, &rows, combo, &pool, &s.duals, &assign, -RC_TOL);
@@ -898,21 +1042,19 @@ pub(crate) fn lp(
             .zip(&rows.rows)
             .map(|(v, r)| v * r.scale)
             .sum();
-        let done = found.is_empty() && (slack_units <= 1e-7 || price_level >= ELASTIC_TOP);
+        // The Lagrangian bound of these duals: the master's value plus every class's most
+        // negative reduced cost times its count. When that is within a hair of the value, the
+        // columns still pricing out are degenerate and cannot improve it.
+        let below: f64 = found
+            .iter()
+            .map(|(k, cols)| {
+                batch.classes[*k].count as f64 * cols.iter().map(|c| c.1).fold(0.0f64, f64::min)
+            })
+            .sum();
+        let converged = found.is_empty() || -below <= 1e-7 * s.value.abs().max(1.0);
+        let done = converged && (slack_units <= 1e-7 || price_level >= ELASTIC_TOP);
         if done || timed_out || iterations > 500 {
-            let free_values = free
-                .iter()
-                .zip(&s.values)
-                .map(|((k, cs), vals)| {
-                    (
-                        *k,
-                        cs.iter()
-                            .map(|(c, _)| *c)
-                            .zip(vals.iter().copied())
-                            .collect(),
-                    )
-                })
-                .collect();
+            let free_values = s.values.clone();
             let elastic_cost: f64 = s
                 .slack
                 .iter()
@@ -920,6 +1062,7 @@ pub(crate) fn lp(
                 .map(|(v, r)| v * price_level * r.scale)
                 .sum();
             return Ok(LpOptimum {
+                lower: s.value - elastic_cost + below,
                 value: s.value - elastic_cost,
                 feasible: slack_units <= 1e-7,
                 slack: s.slack,
@@ -937,7 +1080,6 @@ pub(crate) fn lp(
                 timed_out: timed_out && !done,
             });
         }
-        let added = found.len();
         for (k, cols) in found {
             let mut have: Vec<Col> = match &pool[k] {
                 Pool::Folded(c) => vec![*c],
@@ -951,7 +1093,7 @@ pub(crate) fn lp(
             have.sort_unstable();
             pool[k] = Pool::Free(have);
         }
-        if added == 0 {
+        if converged {
             price_level *= 100.0;
         }
     }

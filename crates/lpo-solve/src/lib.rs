@@ -263,7 +263,10 @@ pub fn solve(
                 .cmp(&combos[a.0].iter().sum())
         })
     });
-    let lower = feasible[0].1.value;
+    let lower = feasible
+        .iter()
+        .map(|(_, r)| r.lower)
+        .fold(f64::INFINITY, f64::min);
     let bound = if complete { lower } else { f64::NEG_INFINITY };
 
     // 2. Whole orders: tie-break on the optimal face, then an integer solve of split classes.
@@ -276,9 +279,18 @@ pub fn solve(
             break;
         }
         let combo = &combos[*ci];
-        if let Some(alloc) = whole_orders(
+        let found = whole_orders(
             engine, cons, batch, combo, opt, settings, deadline, &mut stats,
-        )? {
+        )?;
+        if std::env::var_os("LPO_TRACE_CG").is_some() {
+            eprintln!(
+                "whole orders, bands {combo:?}: LP {:.2} (bound {:.2}), plan {:?}",
+                opt.value,
+                opt.lower,
+                found.as_ref().map(|a| objective(cons, batch, a))
+            );
+        }
+        if let Some(alloc) = found {
             let v = objective(cons, batch, &alloc);
             if best.as_ref().is_none_or(|(b, _, _)| v < *b) {
                 best = Some((v, alloc, *ci));
@@ -421,7 +433,7 @@ fn whole_orders(
         )
         .map_err(SolveError::Solver)?;
         stats.build_time += t.elapsed();
-        let (s, free) = cg::solve(m, settings, deadline).map_err(SolveError::Solver)?;
+        let s = cg::solve(batch, m, settings, deadline).map_err(SolveError::Solver)?;
         stats.solves.push(("tie-break".into(), s.time));
         if s.status == HighsModelStatus::Optimal {
             let mut tb_values: Vec<Vec<(Col, f64)>> = tb_pool
@@ -432,12 +444,8 @@ fn whole_orders(
                     _ => Vec::new(),
                 })
                 .collect();
-            for ((k, cs), vals) in free.iter().zip(&s.values) {
-                tb_values[*k] = cs
-                    .iter()
-                    .map(|(c, _)| *c)
-                    .zip(vals.iter().copied())
-                    .collect();
+            for (k, v) in &s.values {
+                tb_values[*k] = v.clone();
             }
             // Keep it only if it costs what the optimum costs, penalties included.
             let penalties = |soft: &[Option<(f64, f64)>]| -> f64 {
@@ -518,6 +526,37 @@ fn whole_orders(
         a.as_ref()
             .is_some_and(|a| gap(objective(cons, batch, a), opt.value) <= settings.rel_gap)
     };
+    if !good(&found) && Instant::now() < deadline {
+        // Every class the LP left free keeps its pool columns, as integers too.
+        let wider: Vec<Pool> = split_pool
+            .iter()
+            .enumerate()
+            .map(|(k, p)| match (&opt.pool[k], p) {
+                (_, Pool::Free(cs)) => Pool::Free(cs.clone()),
+                (Pool::Free(cs), _) => Pool::Free(cs.clone()),
+                (_, other) => other.clone(),
+            })
+            .collect();
+        let wide = integer(
+            engine,
+            cons,
+            batch,
+            &rows,
+            &wider,
+            settings,
+            deadline,
+            stats,
+            "free classes (integer)",
+        )?;
+        let better = match (&wide, &found) {
+            (Some(w), Some(f)) => objective(cons, batch, w) < objective(cons, batch, f),
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if better {
+            found = wide;
+        }
+    }
     let full_columns: usize = (0..batch.classes.len()).map(|k| all_cols(k).len()).sum();
     if !good(&found) && full_columns <= FULL_MIP_COLUMNS && Instant::now() < deadline {
         let full: Vec<Pool> = (0..batch.classes.len())
@@ -579,19 +618,17 @@ fn integer(
     .map_err(SolveError::Solver)?;
     stats.build_time += t.elapsed();
     stats.integer_columns = stats.integer_columns.max(m.integer_columns);
-    let (s, free) = cg::solve(m, settings, deadline).map_err(SolveError::Solver)?;
+    let free_classes = m.free_classes;
+    let s = cg::solve(batch, m, settings, deadline).map_err(SolveError::Solver)?;
     stats.solves.push((what.to_string(), s.time));
     if matches!(
         s.status,
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
-    ) || (s.values.iter().all(|v| v.iter().all(|x| *x == 0.0))
-        && !free.is_empty()
-        && free.iter().any(|(k, _)| batch.classes[*k].count > 0)
-        && s.value.is_nan())
+    ) || (free_classes > 0 && s.value.is_nan())
     {
-        return Ok(None);
-    }
-    if s.value.is_nan() {
+        if std::env::var_os("LPO_TRACE_CG").is_some() {
+            eprintln!("{what}: HiGHS status {:?}", s.status);
+        }
         return Ok(None);
     }
     let mut alloc: Vec<Vec<Alloc>> = pool
@@ -614,15 +651,13 @@ fn integer(
             Pool::Free(_) => Vec::new(),
         })
         .collect();
-    for ((k, cs), vals) in free.iter().zip(&s.values) {
-        let v: Vec<(Col, f64)> = cs
-            .iter()
-            .map(|(c, _)| *c)
-            .zip(vals.iter().copied())
-            .collect();
-        alloc[*k] = to_alloc(&v);
+    for (k, v) in &s.values {
+        alloc[*k] = to_alloc(v);
     }
-    if violation(engine, cons, batch, &alloc).is_some() {
+    if let Some(v) = violation(engine, cons, batch, &alloc) {
+        if std::env::var_os("LPO_TRACE_CG").is_some() {
+            eprintln!("{what}: the integer plan breaks {v}");
+        }
         return Ok(None);
     }
     Ok(Some(alloc))
