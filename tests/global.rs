@@ -67,9 +67,10 @@ fn batch_of(e: &Engine, cons: &Constraints, orders: &[Order]) -> (Batch, Vec<Quo
     let mut local = LocalClasses::default();
     let mut quotes = Vec::new();
     let mut sig = Vec::new();
+    let ctx = lpo_solve::SignatureContext::new(e, cons);
     for o in orders {
         let q = e.quote(o, &req()).unwrap_or_else(|err| panic!("{err}"));
-        let before = lpo_solve::signature(e, cons, o, &q, &mut sig);
+        let before = lpo_solve::signature(&ctx, e, cons, o, &q, &mut sig);
         local.push(e, (before > 0).then_some(sig.as_slice()), before);
         quotes.push(q);
     }
@@ -791,4 +792,120 @@ fn constraint_file_errors_name_the_line() {
         assert!(err.contains(want), "{want:?} not in:\n{err}");
         assert!(!plan.exists());
     }
+}
+
+/// A batch big enough for the solver's sampling, grouping and column generation (over 6,000
+/// classes): the benchmark's constraints scaled to 8,000 orders. The plan passes `lpo check`,
+/// and neither `--threads` nor `--solver-threads` changes a byte of it.
+#[test]
+fn a_larger_batch_is_checked_and_deterministic() {
+    let dir = tmp();
+    let orders = dir.path().join("orders.csv");
+    let out = lpo(
+        &[
+            "gen-orders",
+            "--count",
+            "8000",
+            "--seed",
+            "7",
+            "--date",
+            "2026-11-26",
+            "--out",
+            s(&orders),
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // Every count of the 100,000-order benchmark file, times 0.08.
+    let scaled: String = read(&root().join("benches/constraints/day-100k.yaml"))
+        .lines()
+        .map(|l| {
+            let scale = |key: &str, l: &str| {
+                l.split_once(key).map(|(head, n)| {
+                    let n: f64 = n
+                        .trim()
+                        .trim_end_matches(" }")
+                        .split(',')
+                        .next()
+                        .unwrap_or("0")
+                        .trim()
+                        .parse()
+                        .unwrap_or(0.0);
+                    let rest = l
+                        .split_once(',')
+                        .map_or(String::new(), |(_, r)| format!(",{r}"));
+                    format!("{head}{key} {}{rest}", (n * 0.08).round().max(1.0))
+                })
+            };
+            scale("max_parcels:", l)
+                .or_else(|| scale("min_parcels:", l))
+                .or_else(|| scale("min_spend:", l))
+                .or_else(|| scale("from_parcels:", l))
+                .unwrap_or_else(|| l.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cons = dir.path().join("day.yaml");
+    write(&cons, &(scaled + "\n"));
+    let plan = dir.path().join("plan.csv");
+    let report = dir.path().join("report.json");
+    let run = |plan: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "optimise",
+            "--orders",
+            s(&orders),
+            "--out",
+            s(plan),
+            "--constraints",
+            s(&cons),
+            "--date",
+            "2026-11-26",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        lpo(&args, &root())
+    };
+    let out = run(&plan, &["--report", s(&report)]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&read(&report)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r["status"], "optimal", "{r}");
+    assert!(
+        r["model"]["classes"].as_u64().unwrap_or(0) > 6_000,
+        "{}",
+        r["model"]
+    );
+    let check = lpo(
+        &[
+            "check",
+            "--orders",
+            s(&orders),
+            "--plan",
+            s(&plan),
+            "--constraints",
+            s(&cons),
+            "--date",
+            "2026-11-26",
+        ],
+        &root(),
+    );
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let again = dir.path().join("again.csv");
+    let out = run(&again, &["--threads", "1", "--solver-threads", "2"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        read(&again) == read(&plan),
+        "plans differ across thread counts"
+    );
 }

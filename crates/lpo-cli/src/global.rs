@@ -188,6 +188,7 @@ pub(crate) fn run(
     // 1. Price every order once and aggregate into classes.
     let t = Instant::now();
     let pb = progress(orders.len(), a.quiet, "pricing");
+    let ctx = lpo_solve::SignatureContext::new(engine, cons);
     let runs: Vec<LocalClasses> = orders
         .par_chunks(CHUNK)
         .map(|chunk| {
@@ -197,7 +198,7 @@ pub(crate) fn run(
             for o in chunk {
                 let before = match &o.order {
                     Ok(order) if engine.quote_into(order, req, &mut q).is_ok() => {
-                        lpo_solve::signature(engine, cons, order, &q, &mut sig)
+                        lpo_solve::signature(&ctx, engine, cons, order, &q, &mut sig)
                     }
                     _ => 0,
                 };

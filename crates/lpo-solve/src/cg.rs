@@ -650,6 +650,31 @@ pub(crate) fn solve(
     })
 }
 
+/// Reduced costs of some columns of class `k` whose assignment dual is `u`.
+pub(crate) fn reduced_costs(
+    cons: &Constraints,
+    batch: &Batch,
+    rows: &Rows,
+    duals: &[f64],
+    k: usize,
+    cols: &[Col],
+    u: f64,
+) -> Vec<f64> {
+    cols.iter()
+        .map(|c| {
+            adjusted(
+                cons,
+                batch,
+                rows,
+                duals,
+                k,
+                usize::from(c.j),
+                usize::from(c.b),
+            ) - u
+        })
+        .collect()
+}
+
 /// Adjusted cost of a column under row duals: score − Σ dual·coefficient.
 #[inline]
 fn adjusted(
@@ -925,6 +950,8 @@ const ELASTIC_START: f64 = 500.0;
 /// Batches with more classes first solve a sample of about SAMPLE_SIZE classes for duals.
 const SAMPLE_ABOVE: usize = 6_000;
 const SAMPLE_SIZE: usize = 3_000;
+/// Batches with more classes sample in two steps.
+const CASCADE_ABOVE: usize = 300_000;
 /// Columns within this many cents of a class's cheapest (under the starting duals) start free.
 const DELTA: f64 = 30.0;
 /// Most classes that start free.
@@ -960,7 +987,14 @@ pub(crate) fn lp(
                 .collect(),
         ),
         None if batch.classes.len() > SAMPLE_ABOVE => {
-            let stride = batch.classes.len().div_ceil(SAMPLE_SIZE);
+            // Very large batches go through an intermediate sample of a tenth of the classes,
+            // itself started from a small one: each level's duals start the next one close.
+            let size = if batch.classes.len() > CASCADE_ABOVE {
+                batch.classes.len() / 10
+            } else {
+                SAMPLE_SIZE
+            };
+            let stride = batch.classes.len().div_ceil(size);
             let sample = batch.sample(stride);
             let start: Vec<Pool> = (0..sample.classes.len())
                 .map(|k| Pool::Folded(first_col(cons, &sample, combo, k)))

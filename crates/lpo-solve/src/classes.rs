@@ -111,20 +111,52 @@ impl Batch {
     }
 }
 
-/// An option as the signature records it.
-#[derive(Clone, Copy)]
-struct Opt {
-    service: u32,
-    warehouse: u16,
-    rank: u16,
-    /// Which constraints it touches (capacities bitmask, carrier if named), for dominance.
-    group: (u128, u16),
+/// What dominance needs to know of a (service, warehouse), computed once per run.
+#[derive(Debug, Clone)]
+pub struct SignatureContext {
+    warehouses: usize,
+    /// Per service × warehouse: (capacities it counts in, as a bit set; its carrier if a
+    /// commitment or tier schedule names it; whether a spend commitment does).
+    per: Vec<(u128, u16, bool)>,
+    /// Dominance needs the capacities in a 128-bit set.
+    dominance: bool,
+}
+
+impl SignatureContext {
+    pub fn new(engine: &Engine, cons: &Constraints) -> SignatureContext {
+        let warehouses = engine.warehouses.len().max(1);
+        let mut per = Vec::with_capacity(engine.services.len() * warehouses);
+        for s in 0..engine.services.len() as u32 {
+            let carrier = engine.service(s).map_or(u16::MAX, |x| x.carrier);
+            let named = cons.tiers_of(carrier).is_some()
+                || cons.commitments.iter().any(|m| m.carrier == carrier);
+            let spend = cons
+                .commitments
+                .iter()
+                .any(|m| m.carrier == carrier && m.unit == CommitmentUnit::Spend);
+            for w in 0..warehouses as u16 {
+                let mut caps = 0u128;
+                for (i, c) in cons.capacities.iter().enumerate().take(128) {
+                    if c.scope.matches(engine, s, w) {
+                        caps |= 1 << i;
+                    }
+                }
+                per.push((caps, if named { carrier } else { u16::MAX }, spend));
+            }
+        }
+        SignatureContext {
+            warehouses,
+            per,
+            dominance: cons.capacities.len() <= 128,
+        }
+    }
 }
 
 /// Builds the signature of a quoted order into `sig`: parcels, grams, then per kept option
-/// (service, warehouse, rank, then (total, score) per band). Returns the number of quoted
-/// option-bands (for the report), 0 when the order has no feasible option.
+/// (service, warehouse, rank, number of bands, then (total, score) per band). Returns the number
+/// of quoted option-bands (for the report), 0 when the order has no feasible option.
 pub fn signature(
+    ctx: &SignatureContext,
     engine: &Engine,
     cons: &Constraints,
     order: &Order,
@@ -135,77 +167,59 @@ pub fn signature(
     if q.options.is_empty() {
         return 0;
     }
-    let parcels = order.parcels.len() as i64;
-    let grams: i64 = order.parcels.iter().map(|p| i64::from(p.weight_g)).sum();
-    sig.push(parcels);
-    sig.push(grams);
+    sig.push(order.parcels.len() as i64);
+    sig.push(order.parcels.iter().map(|p| i64::from(p.weight_g)).sum());
+    sig.push(0); // number of kept options, set below
     let mut before = 0u64;
-    // (option, prices per band) of the kept options.
-    let mut kept: Vec<(Opt, Vec<(i64, i64)>)> = Vec::with_capacity(q.options.len());
+    // Kept options: (group, where its prices start in `sig`, bands).
+    let mut kept: Vec<((u128, u16), usize, usize)> = Vec::with_capacity(q.options.len());
     for (rank, o) in q.options.iter().enumerate() {
         let carrier = engine.service(o.service).map_or(u16::MAX, |s| s.carrier);
-        let tiers = cons.tiers_of(carrier);
-        let bands: Vec<(i64, i64)> = match tiers {
-            None => vec![(o.total.0, o.score.0)],
-            Some(t) => (0..t.bands())
-                .map(|b| {
-                    let d = engine.discounted(q, o, t.discount(b));
-                    (d.total.0, d.score.0)
-                })
-                .collect(),
-        };
-        before += bands.len() as u64;
-        let mut caps = 0u128;
-        for (i, c) in cons.capacities.iter().enumerate().take(128) {
-            if c.scope.matches(engine, o.service, o.warehouse) {
-                caps |= 1 << i;
+        let (caps, named, spend) =
+            ctx.per[o.service as usize * ctx.warehouses + usize::from(o.warehouse)];
+        let group = (caps, named);
+        let at = sig.len();
+        sig.extend([i64::from(o.service), i64::from(o.warehouse), rank as i64, 0]);
+        let prices = sig.len();
+        let bands = match cons.tiers_of(carrier) {
+            None => {
+                sig.extend([o.total.0, o.score.0]);
+                1
             }
-        }
-        let named = tiers.is_some() || cons.commitments.iter().any(|m| m.carrier == carrier);
-        let spend = cons
-            .commitments
-            .iter()
-            .any(|m| m.carrier == carrier && m.unit == CommitmentUnit::Spend);
-        let opt = Opt {
-            service: o.service,
-            warehouse: o.warehouse,
-            rank: rank as u16,
-            group: (caps, if named { carrier } else { u16::MAX }),
+            Some(t) => {
+                for b in 0..t.bands() {
+                    let d = engine.discounted(q, o, t.discount(b));
+                    sig.extend([d.total.0, d.score.0]);
+                }
+                t.bands()
+            }
         };
+        sig[at + 3] = bands as i64;
+        before += bands as u64;
         // Options come best first: a later one of the same group is kept only if it is
         // cheaper in some band (or its spend counts).
         let dominated = !spend
-            && cons.capacities.len() <= 128
-            && kept.iter().any(|(k, p)| {
-                k.group == opt.group
-                    && p.len() == bands.len()
-                    && p.iter().zip(&bands).all(|(a, b)| a.1 <= b.1)
+            && ctx.dominance
+            && kept.iter().any(|&(g, start, n)| {
+                g == group
+                    && n == bands
+                    && (0..bands).all(|b| sig[start + 2 * b + 1] <= sig[prices + 2 * b + 1])
             });
-        if !dominated {
-            kept.push((opt, bands));
+        if dominated {
+            sig.truncate(at);
+        } else {
+            kept.push((group, prices, bands));
         }
     }
-    sig.push(kept.len() as i64);
-    for (o, bands) in &kept {
-        sig.push(i64::from(o.service));
-        sig.push(i64::from(o.warehouse));
-        sig.push(i64::from(o.rank));
-        sig.push(bands.len() as i64);
-        for (t, s) in bands {
-            sig.push(*t);
-            sig.push(*s);
-        }
-    }
+    sig[2] = kept.len() as i64;
     before
 }
 
-/// A 128-bit fingerprint of a signature (two keyed SipHash runs).
+/// A 128-bit fingerprint of a signature: SipHash and FxHash of its bytes.
 fn fingerprint(sig: &[i64]) -> u128 {
     let mut a = std::collections::hash_map::DefaultHasher::new();
-    0x5eed_0001_u64.hash(&mut a);
     sig.hash(&mut a);
-    let mut b = std::collections::hash_map::DefaultHasher::new();
-    0x5eed_0002_u64.hash(&mut b);
+    let mut b = rustc_hash::FxHasher::default();
     sig.hash(&mut b);
     (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }

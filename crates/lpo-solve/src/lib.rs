@@ -16,7 +16,9 @@ use highs::HighsModelStatus;
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
 use lpo_engine::{Constraints, Engine};
 
-pub use classes::{BandPrice, Batch, Class, ClassOption, LocalClasses, merge, signature};
+pub use classes::{
+    BandPrice, Batch, Class, ClassOption, LocalClasses, SignatureContext, merge, signature,
+};
 pub use model::Settings;
 
 use cg::{Col, LpOptimum, Objective, Pool, Spec};
@@ -526,35 +528,66 @@ fn whole_orders(
         a.as_ref()
             .is_some_and(|a| gap(objective(cons, batch, a), opt.value) <= settings.rel_gap)
     };
-    if !good(&found) && Instant::now() < deadline {
-        // Every class the LP left free keeps its pool columns, as integers too.
-        let wider: Vec<Pool> = split_pool
-            .iter()
-            .enumerate()
-            .map(|(k, p)| match (&opt.pool[k], p) {
-                (_, Pool::Free(cs)) => Pool::Free(cs.clone()),
-                (Pool::Free(cs), _) => Pool::Free(cs.clone()),
-                (_, other) => other.clone(),
+    if !good(&found) {
+        // Widen step by step: the classes the LP left free that are closest to moving (the
+        // smallest reduced cost of a column they do not use) keep their pool columns, as
+        // integers too; first a few thousand, then ten times more, then all of them.
+        let mut near: Vec<(f64, usize)> = (0..batch.classes.len())
+            .filter(|&k| !split[k])
+            .filter_map(|k| match &opt.pool[k] {
+                Pool::Free(cs) => {
+                    let used: Vec<Col> = values[k]
+                        .iter()
+                        .filter(|(_, x)| *x > EPS)
+                        .map(|(c, _)| *c)
+                        .collect();
+                    let unused: Vec<Col> =
+                        cs.iter().filter(|c| !used.contains(c)).copied().collect();
+                    let rc = cg::reduced_costs(
+                        cons,
+                        batch,
+                        &rows,
+                        &opt.duals,
+                        k,
+                        &unused,
+                        opt.assign[k]?,
+                    )
+                    .into_iter()
+                    .fold(f64::INFINITY, f64::min);
+                    Some((rc, k))
+                }
+                _ => None,
             })
             .collect();
-        let wide = integer(
-            engine,
-            cons,
-            batch,
-            &rows,
-            &wider,
-            settings,
-            deadline,
-            stats,
-            "free classes (integer)",
-        )?;
-        let better = match (&wide, &found) {
-            (Some(w), Some(f)) => objective(cons, batch, w) < objective(cons, batch, f),
-            (Some(_), None) => true,
-            _ => false,
-        };
-        if better {
-            found = wide;
+        near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut size = WIDEN_FIRST;
+        loop {
+            if Instant::now() >= deadline {
+                break;
+            }
+            let take = size.min(near.len());
+            let mut wider = split_pool.clone();
+            for &(_, k) in &near[..take] {
+                if let Pool::Free(cs) = &opt.pool[k] {
+                    wider[k] = Pool::Free(cs.clone());
+                }
+            }
+            let what = format!("split classes and {take} nearly indifferent ones (integer)");
+            let wide = integer(
+                engine, cons, batch, &rows, &wider, settings, deadline, stats, &what,
+            )?;
+            let better = match (&wide, &found) {
+                (Some(w), Some(f)) => objective(cons, batch, w) < objective(cons, batch, f),
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if better {
+                found = wide;
+            }
+            if good(&found) || take == near.len() {
+                break;
+            }
+            size *= 10;
         }
     }
     let full_columns: usize = (0..batch.classes.len()).map(|k| all_cols(k).len()).sum();
@@ -587,6 +620,8 @@ fn whole_orders(
 
 /// Largest model given to HiGHS with every class integer over every column.
 const FULL_MIP_COLUMNS: usize = 200_000;
+/// Nearly indifferent classes freed in the first widening of the integer step.
+const WIDEN_FIRST: usize = 2_000;
 
 /// An integer solve over a pool: free classes integer, the others constant.
 #[allow(clippy::too_many_arguments)]
