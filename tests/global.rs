@@ -909,3 +909,64 @@ fn a_larger_batch_is_checked_and_deterministic() {
         "plans differ across thread counts"
     );
 }
+
+/// Bad rows under global constraints: every input order is still in the plan, the invalid ones
+/// `rejected` with their line and field, and the checker agrees.
+#[test]
+fn rejected_rows_stay_in_a_global_plan() {
+    let dir = tmp();
+    let orders = root().join("examples/orders-with-errors.csv");
+    let cons = dir.path().join("c.yaml");
+    write(
+        &cons,
+        "capacities:\n  - id: one_startrack\n    carrier: startrack\n    max_parcels: 1\n",
+    );
+    let plan = dir.path().join("plan.csv");
+    let out = lpo(
+        &[
+            "optimise",
+            "--orders",
+            s(&orders),
+            "--out",
+            s(&plan),
+            "--constraints",
+            s(&cons),
+            "-q",
+        ],
+        &root(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = read(&plan);
+    assert!(text.contains("BAD-WEIGHT,rejected"), "{text}");
+    assert!(
+        text.contains("line 6, weight_kg: `-2` must be greater than 0"),
+        "{text}"
+    );
+    assert!(text.contains("TOO-HEAVY-LOCKER,unallocated"), "{text}");
+    let startrack = text.lines().filter(|l| l.contains(",startrack,")).count();
+    assert!(startrack <= 1, "capacity of one parcel: {text}");
+    let check = lpo(
+        &[
+            "check",
+            "--orders",
+            s(&orders),
+            "--plan",
+            s(&plan),
+            "--constraints",
+            s(&cons),
+        ],
+        &root(),
+    );
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
