@@ -173,8 +173,12 @@ fn brute_force(e: &Engine, cons: &Constraints, orders: &[Order], quotes: &[Quote
             };
             match t.kind {
                 TierKind::All => {
-                    let used: Vec<usize> = (0..bands.len()).filter(|&b| bands[b] > 0).collect();
-                    ok &= used.len() <= 1 && used.iter().all(|&b| volume >= start(b));
+                    // The contract: every parcel at the highest tier the volume reaches.
+                    let reached = (0..bands.len())
+                        .rev()
+                        .find(|&b| volume >= start(b))
+                        .unwrap_or(0);
+                    ok &= bands[reached] == volume;
                 }
                 TierKind::Beyond => {
                     for b in 0..bands.len() {

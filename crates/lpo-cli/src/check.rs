@@ -52,12 +52,13 @@ struct PlanRow {
 }
 
 /// The option a row was matched to: carrier, service, warehouse, band, parcels, grams, total.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Placed {
     service: u32,
     warehouse: u16,
     carrier: u16,
-    band: usize,
+    /// Tier bands whose prices the row matches (several when a discount rounds to nothing).
+    bands: Vec<usize>,
     parcels: u64,
     grams: u64,
     total: Cents,
@@ -192,12 +193,16 @@ fn check_row(
                 discounts.extend((1..t.bands()).map(|b| (b, t.discount(b))));
             }
             let want = row.money.each_ref().map(|m| cents(m));
-            let matched = discounts.iter().find_map(|&(band, d)| {
-                let o: QuoteOption = engine.discounted(q, opt, d);
-                let have = [o.base, o.surcharges, o.fuel, o.gst, o.total];
-                (want.iter().zip(have).all(|(w, h)| *w == Some(h))).then_some((band, o))
-            });
-            let Some((band, o)) = matched else {
+            let matched: Vec<(usize, QuoteOption)> = discounts
+                .iter()
+                .filter_map(|&(band, d)| {
+                    let o: QuoteOption = engine.discounted(q, opt, d);
+                    let have = [o.base, o.surcharges, o.fuel, o.gst, o.total];
+                    (want.iter().zip(have).all(|(w, h)| *w == Some(h))).then_some((band, o))
+                })
+                .collect();
+            let bands: Vec<usize> = matched.iter().map(|(b, _)| *b).collect();
+            let Some((_, o)) = matched.into_iter().next() else {
                 let o = opt;
                 return Err(format!(
                     "{at}: money does not re-price: plan says base {} surcharges {} fuel {} gst {} total {}, the rate card gives {} {} {} {} {} (or a tier discount of it)",
@@ -236,7 +241,7 @@ fn check_row(
                 service: svc,
                 warehouse: wh as u16,
                 carrier,
-                band,
+                bands,
                 parcels: order.parcels.len() as u64,
                 grams: order.parcels.iter().map(|p| u64::from(p.weight_g)).sum(),
                 total: o.total,
@@ -405,47 +410,69 @@ fn check_constraints(engine: &Engine, cons: &Constraints, placed: &[Placed]) -> 
         }
     }
     for t in &cons.tiers {
-        let mut bands = vec![0u64; t.bands()];
-        for p in placed.iter().filter(|p| p.carrier == t.carrier) {
-            bands[p.band] += p.parcels;
-        }
-        let volume: u64 = bands.iter().sum();
+        let mine: Vec<&Placed> = placed.iter().filter(|p| p.carrier == t.carrier).collect();
+        let volume: u64 = mine.iter().map(|p| p.parcels).sum();
         let carrier = engine
             .carriers
             .get(usize::from(t.carrier))
             .map_or("?", |c| c.id.as_str());
+        let width = |b: usize| {
+            if b + 1 < t.bands() {
+                t.band_start(b + 1) - t.band_start(b)
+            } else {
+                u64::MAX
+            }
+        };
         match t.kind {
             TierKind::All => {
                 let reached = (0..t.bands())
                     .rev()
                     .find(|&b| volume >= t.band_start(b))
                     .unwrap_or(0);
-                if bands[reached] != volume {
+                let wrong = mine.iter().filter(|p| !p.bands.contains(&reached)).count();
+                if wrong > 0 {
                     out.push(format!(
-                        "tier schedule `{}` ({}): {carrier} has {volume} parcels, so every one is priced in tier {reached}, but the plan prices them in bands {bands:?}",
+                        "tier schedule `{}` ({}): {carrier} has {volume} parcels, so every one is priced in tier {reached}, but {wrong} plan row(s) are not",
                         t.id, t.origin
                     ));
                 }
             }
             TierKind::Beyond => {
+                // Rows whose prices fit one band only count there; the others (a discount
+                // that rounds to nothing) take the lowest of their bands with room.
+                let mut bands = vec![0u64; t.bands()];
+                for p in mine.iter().filter(|p| p.bands.len() == 1) {
+                    bands[p.bands[0]] += p.parcels;
+                }
+                for p in mine.iter().filter(|p| p.bands.len() > 1) {
+                    let b = p
+                        .bands
+                        .iter()
+                        .copied()
+                        .find(|&b| bands[b] + p.parcels <= width(b))
+                        .unwrap_or(p.bands[p.bands.len() - 1]);
+                    bands[b] += p.parcels;
+                }
                 for b in 0..t.bands() {
-                    if b + 1 < t.bands() {
-                        let width = t.band_start(b + 1) - t.band_start(b);
-                        if bands[b] > width {
-                            out.push(format!(
-                                "tier schedule `{}` ({}): band {b} holds {} parcels, its width is {width}",
-                                t.id, t.origin, bands[b]
-                            ));
-                        }
+                    if bands[b] > width(b) {
+                        out.push(format!(
+                            "tier schedule `{}` ({}): band {b} holds {} parcels, its width is {}",
+                            t.id,
+                            t.origin,
+                            bands[b],
+                            width(b)
+                        ));
                     }
-                    if b > 0 && bands[b] > 0 {
-                        let below = t.band_start(b) - t.band_start(b - 1);
-                        if bands[b - 1] < below {
-                            out.push(format!(
-                                "tier schedule `{}` ({}): {} parcels discounted in band {b} while band {} holds only {} of its {below}",
-                                t.id, t.origin, bands[b], b - 1, bands[b - 1]
-                            ));
-                        }
+                    if b > 0 && bands[b] > 0 && bands[b - 1] < width(b - 1) {
+                        out.push(format!(
+                            "tier schedule `{}` ({}): {} parcels discounted in band {b} while band {} holds only {} of its {}",
+                            t.id,
+                            t.origin,
+                            bands[b],
+                            b - 1,
+                            bands[b - 1],
+                            width(b - 1)
+                        ));
                     }
                 }
             }

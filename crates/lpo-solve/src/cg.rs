@@ -96,6 +96,8 @@ pub(crate) enum RowKind {
     Commitment(usize),
     /// `all` schedule: its carrier's parcels reach the chosen band's threshold.
     TierMin(usize),
+    /// `all` schedule: and stay below the next band's threshold.
+    TierMax(usize),
     /// `beyond` schedule: band b is full.
     TierFull(usize, usize),
     /// `beyond` schedule: the last band used stays within its width.
@@ -179,6 +181,17 @@ pub(crate) fn coupling_rows(engine: &Engine, cons: &Constraints, combo: &[usize]
                         kind: RowKind::TierMin(ti),
                         sense: Sense::Ge,
                         rhs: t.band_start(chosen) as f64,
+                        soft: None,
+                        scale: 1.0,
+                    });
+                }
+                // The band is the highest one reached: the volume stays below the next.
+                if chosen + 1 < t.bands() {
+                    tiers_of[carrier].push((chosen, rows.len()));
+                    rows.push(CRow {
+                        kind: RowKind::TierMax(ti),
+                        sense: Sense::Le,
+                        rhs: (t.band_start(chosen + 1) - 1) as f64,
                         soft: None,
                         scale: 1.0,
                     });
@@ -1043,6 +1056,27 @@ pub(crate) fn lp(
         let s = solve(batch, m, settings, deadline)?;
         solve_time += s.time;
         let timed_out = Instant::now() >= deadline;
+        if s.status == HighsModelStatus::ReachedTimeLimit {
+            // HiGHS's own time limit is what is left of ours: this combination is unfinished.
+            return Ok(LpOptimum {
+                value: f64::INFINITY,
+                lower: f64::NEG_INFINITY,
+                slack: vec![0.0; rows.rows.len()],
+                feasible: false,
+                pool,
+                free_values: Vec::new(),
+                duals: vec![0.0; rows.rows.len()],
+                kinds: rows.rows.iter().map(|r| r.kind).collect(),
+                soft: vec![None; rows.rows.len()],
+                assign: vec![None; batch.classes.len()],
+                iterations,
+                columns,
+                rows: rows_n,
+                solve_time,
+                build_time,
+                timed_out: true,
+            });
+        }
         if s.status != HighsModelStatus::Optimal {
             return Err(format!("HiGHS ended the LP with status {:?}", s.status));
         }
@@ -1111,7 +1145,7 @@ pub(crate) fn lp(
                 rows: rows_n,
                 solve_time,
                 build_time,
-                timed_out: timed_out && !done,
+                timed_out: !done,
             });
         }
         for (k, cols) in found {

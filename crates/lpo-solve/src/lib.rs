@@ -306,6 +306,11 @@ pub fn solve(
         }
     }
     let Some((objective_cents, alloc, ci)) = best else {
+        if Instant::now() >= deadline {
+            return Err(SolveError::NoSolution(
+                "the time limit ended the search before whole orders were placed".into(),
+            ));
+        }
         return Err(SolveError::Infeasible(Infeasibility {
             reasons: vec![
                 "fractions of orders could meet every constraint, but whole orders cannot: a capacity or commitment sits between the sizes of the orders that could fill it".into(),
@@ -933,8 +938,12 @@ pub fn violation(
         let volume: u64 = used.iter().sum();
         let ok = match t.kind {
             TierKind::All => {
-                let nonzero: Vec<usize> = (0..used.len()).filter(|&b| used[b] > 0).collect();
-                nonzero.len() <= 1 && nonzero.iter().all(|&b| volume >= t.band_start(b))
+                // Every parcel in the highest band the volume reaches.
+                let reached = (0..used.len())
+                    .rev()
+                    .find(|&b| volume >= t.band_start(b))
+                    .unwrap_or(0);
+                used[reached] == volume
             }
             TierKind::Beyond => (0..used.len()).all(|b| {
                 let width_ok =
