@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use lpo_config::orders::InputOrder;
-use lpo_config::output::{push_allocated, push_options, push_unplaced, rule_ids, write_atomic};
+use lpo_config::output::{push_allocated, push_unplaced, rule_ids, write_atomic};
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
 use lpo_engine::{Constraints, Engine, Quote, QuoteRequest};
 use lpo_model::Cents;
@@ -17,7 +17,9 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::Failure;
-use crate::optimise::{Args, Chunk, Status as OrderStatus, Timings, progress, unallocated_reason};
+use crate::optimise::{
+    Args, Chunk, Status as OrderStatus, Timings, progress, quote_or_reject, unallocated_reason,
+};
 
 const CHUNK: usize = 8192;
 
@@ -336,26 +338,8 @@ fn row(
     out: &mut Chunk,
     with_options: bool,
 ) -> OrderStatus {
-    let order = match &input.order {
-        Ok(order) => order,
-        Err(errs) => {
-            let reason: Vec<String> = errs.iter().map(|e| format!("invalid_input: {e}")).collect();
-            push_unplaced(&mut out.plan, &input.id, "rejected", &reason.join("; "));
-            return OrderStatus::Rejected;
-        }
-    };
-    if let Err(e) = engine.quote_into(order, req, q) {
-        let lines: Vec<String> = input.lines().map(|l| l.to_string()).collect();
-        push_unplaced(
-            &mut out.plan,
-            &input.id,
-            "rejected",
-            &format!("{}: line {}, {e}", e.code, lines.join(" ")),
-        );
+    if !quote_or_reject(engine, input, req, q, out, with_options) {
         return OrderStatus::Rejected;
-    }
-    if with_options {
-        push_options(&mut out.options, engine, &input.id, &q.options);
     }
     let (Some((option, band)), Some(class)) = (choice, class) else {
         push_unplaced(

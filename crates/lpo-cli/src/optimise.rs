@@ -106,21 +106,22 @@ pub(crate) fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
     format!("no_feasible_service: {}", parts.join("; "))
 }
 
-/// Prices one order and appends its plan row (and options rows) to the chunk's buffers.
-fn process(
+/// Quotes one order into `q`, appending its options rows when asked. An invalid or unpriceable
+/// order gets its `rejected` plan row instead, and `false` comes back.
+pub(crate) fn quote_or_reject(
     engine: &Engine,
     input: &InputOrder,
     req: &QuoteRequest,
     q: &mut Quote,
     out: &mut Chunk,
     with_options: bool,
-) -> Status {
+) -> bool {
     let order = match &input.order {
         Ok(order) => order,
         Err(errs) => {
             let reason: Vec<String> = errs.iter().map(|e| format!("invalid_input: {e}")).collect();
             push_unplaced(&mut out.plan, &input.id, "rejected", &reason.join("; "));
-            return Status::Rejected;
+            return false;
         }
     };
     if let Err(e) = engine.quote_into(order, req, q) {
@@ -131,10 +132,25 @@ fn process(
             "rejected",
             &format!("{}: line {}, {e}", e.code, lines.join(" ")),
         );
-        return Status::Rejected;
+        return false;
     }
     if with_options {
         push_options(&mut out.options, engine, &input.id, &q.options);
+    }
+    true
+}
+
+/// Prices one order and appends its plan row (and options rows) to the chunk's buffers.
+fn process(
+    engine: &Engine,
+    input: &InputOrder,
+    req: &QuoteRequest,
+    q: &mut Quote,
+    out: &mut Chunk,
+    with_options: bool,
+) -> Status {
+    if !quote_or_reject(engine, input, req, q, out, with_options) {
+        return Status::Rejected;
     }
     match q.selected() {
         Some(best) => {
