@@ -64,6 +64,27 @@ pub(crate) fn allowed(cons: &Constraints, combo: &[usize], carrier: u16) -> (usi
     }
 }
 
+/// Every column a combination allows class `k`: each option in each band its carrier may be
+/// priced in.
+pub(crate) fn columns<'a>(
+    cons: &'a Constraints,
+    batch: &'a Batch,
+    combo: &'a [usize],
+    k: usize,
+) -> impl Iterator<Item = Col> + 'a {
+    batch
+        .options_of(k)
+        .iter()
+        .enumerate()
+        .flat_map(move |(j, o)| {
+            let (lo, hi) = allowed(cons, combo, o.carrier);
+            (lo..=hi.min(usize::from(o.bands) - 1)).map(move |b| Col {
+                j: j as u16,
+                b: b as u8,
+            })
+        })
+}
+
 /// A column of a class: its option (class-local index) and band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Col {
@@ -736,22 +757,23 @@ pub(crate) fn price(
                 ),
                 _ => return None,
             };
-            let mut found = Vec::new();
-            for (j, o) in batch.options_of(k).iter().enumerate() {
-                let (lo, hi) = allowed(cons, combo, o.carrier);
-                for b in lo..=hi.min(usize::from(o.bands) - 1) {
-                    let rc = adjusted(cons, batch, rows, duals, k, j, b) - u;
-                    if rc <= threshold {
-                        found.push((
-                            Col {
-                                j: j as u16,
-                                b: b as u8,
-                            },
-                            rc,
-                        ));
-                    }
-                }
-            }
+            let found: Vec<(Col, f64)> = columns(cons, batch, combo, k)
+                .map(|c| {
+                    (
+                        c,
+                        adjusted(
+                            cons,
+                            batch,
+                            rows,
+                            duals,
+                            k,
+                            usize::from(c.j),
+                            usize::from(c.b),
+                        ) - u,
+                    )
+                })
+                .filter(|(_, rc)| *rc <= threshold)
+                .collect();
             (!found.is_empty()).then_some((k, found))
         })
         .collect()
@@ -826,22 +848,23 @@ pub(crate) fn near_best(
     duals: &[f64],
     delta: f64,
 ) -> Vec<Pool> {
-    let adjusted_cols = |k: usize| {
-        let mut cols: Vec<(Col, f64)> = Vec::new();
-        for (j, o) in batch.options_of(k).iter().enumerate() {
-            let (lo, hi) = allowed(cons, combo, o.carrier);
-            for b in lo..=hi.min(usize::from(o.bands) - 1) {
-                let a = adjusted(cons, batch, rows, duals, k, j, b);
-                cols.push((
-                    Col {
-                        j: j as u16,
-                        b: b as u8,
-                    },
-                    a,
-                ));
-            }
-        }
-        cols
+    let adjusted_cols = |k: usize| -> Vec<(Col, f64)> {
+        columns(cons, batch, combo, k)
+            .map(|c| {
+                (
+                    c,
+                    adjusted(
+                        cons,
+                        batch,
+                        rows,
+                        duals,
+                        k,
+                        usize::from(c.j),
+                        usize::from(c.b),
+                    ),
+                )
+            })
+            .collect()
     };
     // At most MAX_FREE classes start free: the ones closest to indifferent.
     let mut gaps: Vec<f64> = (0..batch.classes.len())

@@ -361,18 +361,7 @@ fn whole_orders(
 ) -> Result<Option<Vec<Vec<Alloc>>>, SolveError> {
     let rows = cg::coupling_rows(engine, cons, combo);
     // Values of the LP optimum per class: folded classes whole on their column.
-    let mut values: Vec<Vec<(Col, f64)>> = opt
-        .pool
-        .iter()
-        .enumerate()
-        .map(|(k, p)| match p {
-            Pool::Folded(c) => vec![(*c, batch.classes[k].count as f64)],
-            _ => Vec::new(),
-        })
-        .collect();
-    for (k, v) in &opt.free_values {
-        values[*k] = v.clone();
-    }
+    let mut values = class_values(batch, &opt.pool, &opt.free_values);
 
     // Tie-break.
     let face = cg::price(
@@ -443,17 +432,7 @@ fn whole_orders(
         let s = cg::solve(batch, m, settings, deadline).map_err(SolveError::Solver)?;
         stats.solves.push(("tie-break".into(), s.time));
         if s.status == HighsModelStatus::Optimal {
-            let mut tb_values: Vec<Vec<(Col, f64)>> = tb_pool
-                .iter()
-                .enumerate()
-                .map(|(k, p)| match p {
-                    Pool::Folded(c) => vec![(*c, batch.classes[k].count as f64)],
-                    _ => Vec::new(),
-                })
-                .collect();
-            for (k, v) in &s.values {
-                tb_values[*k] = v.clone();
-            }
+            let tb_values = class_values(batch, &tb_pool, &s.values);
             // Keep it only if it costs what the optimum costs, penalties included.
             let penalties = |soft: &[Option<(f64, f64)>]| -> f64 {
                 rows.rows
@@ -489,19 +468,7 @@ fn whole_orders(
     // The split classes get every column their combination allows; the others keep their
     // counts. If that is not within the gap of the LP optimum, and the whole model is small
     // enough, every class gets every column.
-    let all_cols = |k: usize| -> Vec<Col> {
-        let mut cs = Vec::new();
-        for (j, o) in batch.options_of(k).iter().enumerate() {
-            let (lo, hi) = cg::allowed(cons, combo, o.carrier);
-            for b in lo..=hi.min(usize::from(o.bands) - 1) {
-                cs.push(Col {
-                    j: j as u16,
-                    b: b as u8,
-                });
-            }
-        }
-        cs
-    };
+    let all_cols = |k: usize| -> Vec<Col> { cg::columns(cons, batch, combo, k).collect() };
     let split_pool: Vec<Pool> = values
         .iter()
         .enumerate()
@@ -701,6 +668,23 @@ fn integer(
         return Ok(None);
     }
     Ok(Some(alloc))
+}
+
+/// Every class's column values in a solution: folded classes whole on their column, free ones
+/// as solved.
+fn class_values(batch: &Batch, pool: &[Pool], free: &cg::FreeValues) -> Vec<Vec<(Col, f64)>> {
+    let mut values: Vec<Vec<(Col, f64)>> = pool
+        .iter()
+        .enumerate()
+        .map(|(k, p)| match p {
+            Pool::Folded(c) => vec![(*c, batch.classes[k].count as f64)],
+            _ => Vec::new(),
+        })
+        .collect();
+    for (k, v) in free {
+        values[*k] = v.clone();
+    }
+    values
 }
 
 fn to_alloc(v: &[(Col, f64)]) -> Vec<Alloc> {
