@@ -500,6 +500,17 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap_or("")
 }
 
+/// `lpo check` (or any run) exited 0; its output on failure.
+fn assert_passed(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn write(p: &Path, text: &str) {
     std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
 }
@@ -536,13 +547,7 @@ fn quick_start_plan_passes_the_checker_and_is_deterministic() {
         &["check", "--orders", s(&orders), "--plan", s(&plan)],
         &root(),
     );
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert_passed(&check);
     let r: serde_json::Value =
         serde_json::from_str(&read(&report)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r["status"], "optimal");
@@ -898,13 +903,7 @@ fn a_larger_batch_is_checked_and_deterministic() {
         ],
         &root(),
     );
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert_passed(&check);
     let again = dir.path().join("again.csv");
     let out = run(&again, &["--threads", "1", "--solver-threads", "2"]);
     assert_eq!(out.status.code(), Some(3));
@@ -966,11 +965,5 @@ fn rejected_rows_stay_in_a_global_plan() {
         ],
         &root(),
     );
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert_passed(&check);
 }
