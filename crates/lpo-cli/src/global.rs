@@ -179,14 +179,52 @@ fn labels(
     out
 }
 
+/// The solver settings of a global run (from `lpo optimise` flags or an HTTP request).
+#[derive(Debug, Clone)]
+pub(crate) struct GlobalOpts {
+    pub(crate) quiet: bool,
+    pub(crate) time_limit: f64,
+    pub(crate) gap: f64,
+    pub(crate) solver_threads: u32,
+    pub(crate) with_options: bool,
+}
+
+impl GlobalOpts {
+    pub(crate) fn of(a: &Args) -> GlobalOpts {
+        GlobalOpts {
+            quiet: a.quiet,
+            time_limit: a.time_limit,
+            gap: a.gap,
+            solver_threads: a.solver_threads,
+            with_options: a.options_out.is_some(),
+        }
+    }
+}
+
+/// The end of a global run: a plan with its report, or proof that no plan exists.
+pub(crate) enum Solved {
+    Plan { done: Vec<Chunk>, report: Value },
+    Infeasible { reasons: Vec<String>, report: Value },
+}
+
+/// The message for an infeasible run (the reasons, and what to do).
+pub(crate) fn infeasible_message(reasons: &[String]) -> String {
+    let mut msg = String::from("the global constraints cannot all hold; no plan was written\n");
+    for r in reasons {
+        let _ = writeln!(msg, "  - {r}");
+    }
+    msg.push_str("  = help: raise a capacity, lower or soften a commitment (add `penalty:`), or run with --greedy to see the per-order choice");
+    msg
+}
+
 pub(crate) fn run(
-    a: &Args,
+    a: &GlobalOpts,
     engine: &Engine,
     cons: &Constraints,
     orders: &[InputOrder],
     req: &QuoteRequest,
     tm: &mut Timings,
-) -> Result<Option<Vec<Chunk>>, Failure> {
+) -> Result<Solved, Failure> {
     // 1. Price every order once and aggregate into classes.
     let t = Instant::now();
     let pb = progress(orders.len(), a.quiet, "pricing");
@@ -234,23 +272,15 @@ pub(crate) fn run(
     let sol = match solved {
         Ok(s) => s,
         Err(SolveError::Infeasible(inf)) => {
-            let mut msg = String::from(
-                "error: the global constraints cannot all hold; no plan was written\n",
-            );
-            for r in &inf.reasons {
-                let _ = writeln!(msg, "  - {r}");
-            }
-            msg.push_str("  = help: raise a capacity, lower or soften a commitment (add `penalty:`), or run with --greedy to see the per-order choice");
-            eprintln!("{msg}");
-            if let Some(path) = &a.report {
-                let report = json!({
-                    "status": "infeasible",
-                    "reasons": inf.reasons,
-                    "model": model_json(&batch, None),
-                });
-                write_report(path, &report)?;
-            }
-            return Ok(None);
+            let report = json!({
+                "status": "infeasible",
+                "reasons": inf.reasons,
+                "model": model_json(&batch, None),
+            });
+            return Ok(Solved::Infeasible {
+                reasons: inf.reasons,
+                report,
+            });
         }
         Err(e) => {
             return Err(Failure::io(format!(
@@ -263,7 +293,7 @@ pub(crate) fn run(
 
     // 3. Re-price every order's choice exactly and write its plan row.
     let t = Instant::now();
-    let with_options = a.options_out.is_some();
+    let with_options = a.with_options;
     let done: Vec<Chunk> = orders
         .par_chunks(CHUNK)
         .zip(choices.par_chunks(CHUNK))
@@ -315,13 +345,10 @@ pub(crate) fn run(
     }
 
     let report = report_json(engine, cons, &batch, &sol, tm, plan_total);
-    if let Some(path) = &a.report {
-        write_report(path, &report)?;
-    }
     if !a.quiet {
         eprintln!("{}", summary(engine, cons, &batch, &sol, &report));
     }
-    Ok(Some(done))
+    Ok(Solved::Plan { done, report })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -380,7 +407,7 @@ fn row(
     }
 }
 
-fn write_report(path: &std::path::Path, report: &Value) -> Result<(), Failure> {
+pub(crate) fn write_report(path: &std::path::Path, report: &Value) -> Result<(), Failure> {
     let mut text = serde_json::to_string_pretty(report)
         .map_err(|e| Failure::io(format!("cannot encode the report: {e}")))?;
     text.push('\n');

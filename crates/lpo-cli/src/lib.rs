@@ -16,6 +16,7 @@ mod global;
 mod optimise;
 mod quote;
 mod rule_test;
+pub mod serve;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -60,6 +61,8 @@ enum Command {
     Test(rule_test::Args),
     /// Why an order got its service, and why every other service lost.
     Explain(explain::Args),
+    /// The HTTP quote service: quotes, batches, optimisation, validation, metrics, hot reload.
+    Serve(serve::Args),
     /// Write realistic synthetic orders for demos and benchmarks.
     GenOrders(gen_orders::Args),
     /// Print the JSON Schema of a configuration file type.
@@ -112,6 +115,7 @@ pub fn main() -> ExitCode {
         Command::Test(a) => rule_test::run(&cli, a),
         Command::Explain(a) => explain::run(&cli, a),
         Command::GenOrders(a) => gen_orders::run(&cli, a),
+        Command::Serve(a) => serve::run(&cli, a),
         Command::Schema(a) => validate::schema(a),
     };
     match result {

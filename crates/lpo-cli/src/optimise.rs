@@ -244,32 +244,31 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         explain: false,
     };
     let done = if global {
-        match crate::global::run(a, engine, &constraints, &orders, &req, &mut tm)? {
-            Some(done) => done,
-            None => return Ok(crate::exit::INFEASIBLE),
+        match crate::global::run(
+            &crate::global::GlobalOpts::of(a),
+            engine,
+            &constraints,
+            &orders,
+            &req,
+            &mut tm,
+        )? {
+            crate::global::Solved::Plan { done, report } => {
+                if let Some(path) = &a.report {
+                    crate::global::write_report(path, &report)?;
+                }
+                done
+            }
+            crate::global::Solved::Infeasible { reasons, report } => {
+                eprintln!("error: {}", crate::global::infeasible_message(&reasons));
+                if let Some(path) = &a.report {
+                    crate::global::write_report(path, &report)?;
+                }
+                return Ok(crate::exit::INFEASIBLE);
+            }
         }
     } else {
         let t2 = Instant::now();
-        let with_options = a.options_out.is_some();
-        let pb = progress(orders.len(), a.quiet, "pricing");
-        const CHUNK: usize = 8192;
-        let done: Vec<Chunk> = orders
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut out = Chunk {
-                    plan: String::with_capacity(chunk.len() * 96),
-                    ..Chunk::default()
-                };
-                let mut q = Quote::default();
-                for o in chunk {
-                    let status = process(engine, o, &req, &mut q, &mut out, with_options);
-                    out.statuses.push(status);
-                }
-                pb.inc(chunk.len() as u64);
-                out
-            })
-            .collect();
-        pb.finish_and_clear();
+        let done = price_orders(engine, &orders, &req, a.options_out.is_some(), a.quiet);
         tm.price = t2.elapsed();
         done
     };
@@ -278,6 +277,36 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     // the operating system reclaim them at once instead of freeing them one by one.
     std::mem::forget(orders);
     outcome
+}
+
+/// The per-order choice for every order, in parallel chunks (in input order).
+pub(crate) fn price_orders(
+    engine: &Engine,
+    orders: &[InputOrder],
+    req: &QuoteRequest,
+    with_options: bool,
+    quiet: bool,
+) -> Vec<Chunk> {
+    let pb = progress(orders.len(), quiet, "pricing");
+    const CHUNK: usize = 8192;
+    let done: Vec<Chunk> = orders
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut out = Chunk {
+                plan: String::with_capacity(chunk.len() * 96),
+                ..Chunk::default()
+            };
+            let mut q = Quote::default();
+            for o in chunk {
+                let status = process(engine, o, req, &mut q, &mut out, with_options);
+                out.statuses.push(status);
+            }
+            pb.inc(chunk.len() as u64);
+            out
+        })
+        .collect();
+    pb.finish_and_clear();
+    done
 }
 
 /// A progress bar on stderr for big batches.

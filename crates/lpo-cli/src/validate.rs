@@ -34,48 +34,20 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
         )));
     }
     let start = Instant::now();
-    let (diags, summary) = match lpo_config::load(&path) {
-        Ok(l) => {
-            let e = &l.engine;
-            let summary = serde_json::json!({
-                "config_version": e.version,
-                "carriers": e.carriers.len(),
-                "services": e.services.len(),
-                "warehouses": e.warehouses.len(),
-                "postcodes": e.postcodes.iter().count(),
-                "files": l.files.len(),
-                "rules": e.rules.len(),
-                "cases": l.cases.len(),
-                "constraints": l.constraints.len(),
-            });
-            (l.warnings, Some(summary))
-        }
-        Err(d) => (d, None),
-    };
+    let v = validate_manifest(&path, args.deny_warnings);
     let elapsed = start.elapsed();
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags.len() - errors;
-    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     match args.format {
         Format::Json => {
-            let out = serde_json::json!({
-                "ok": !failed,
-                "errors": errors,
-                "warnings": warnings,
-                "diagnostics": diags,
-                "summary": summary,
-            });
             say!(
                 "{}",
-                serde_json::to_string_pretty(&out).map_err(|e| Failure::io(e.to_string()))?
+                serde_json::to_string_pretty(&v.to_json())
+                    .map_err(|e| Failure::io(e.to_string()))?
             );
         }
         Format::Human => {
-            print_diagnostics(&diags);
-            match &summary {
+            let (errors, warnings, failed) = (v.errors, v.warnings, v.failed);
+            print_diagnostics(&v.diagnostics);
+            match &v.summary {
                 Some(s) if !failed => eprintln!(
                     "config OK: {} carriers, {} services, {} warehouses, {} postcodes, {} rules ({} cases), {} constraints from {} files ({} warning(s)); version {} [{:.0} ms]",
                     s["carriers"],
@@ -94,7 +66,66 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
             }
         }
     }
-    Ok(if failed { exit::INVALID } else { exit::OK })
+    Ok(if v.failed { exit::INVALID } else { exit::OK })
+}
+
+/// What `lpo validate` finds in one configuration (also the HTTP `POST /v1/validate` answer).
+#[derive(Debug)]
+pub struct Validation {
+    pub diagnostics: Vec<lpo_config::Diagnostic>,
+    /// Counts of what was loaded, when the configuration loaded.
+    pub summary: Option<serde_json::Value>,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Errors, or warnings under `deny_warnings`.
+    pub failed: bool,
+}
+
+impl Validation {
+    /// The JSON of `lpo validate --format json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "ok": !self.failed,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "diagnostics": self.diagnostics,
+            "summary": self.summary,
+        })
+    }
+}
+
+/// Loads the configuration at `path` and reports every diagnostic.
+pub fn validate_manifest(path: &std::path::Path, deny_warnings: bool) -> Validation {
+    let (diagnostics, summary) = match lpo_config::load(path) {
+        Ok(l) => {
+            let e = &l.engine;
+            let summary = serde_json::json!({
+                "config_version": e.version,
+                "carriers": e.carriers.len(),
+                "services": e.services.len(),
+                "warehouses": e.warehouses.len(),
+                "postcodes": e.postcodes.iter().count(),
+                "files": l.files.len(),
+                "rules": e.rules.len(),
+                "cases": l.cases.len(),
+                "constraints": l.constraints.len(),
+            });
+            (l.warnings, Some(summary))
+        }
+        Err(d) => (d, None),
+    };
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    Validation {
+        failed: errors > 0 || (deny_warnings && warnings > 0),
+        diagnostics,
+        summary,
+        errors,
+        warnings,
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -1,5 +1,6 @@
 //! Output formats: the plan and options CSV of the contract, the quote JSON, and atomic file writes.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -126,57 +127,72 @@ pub fn write_atomic(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     result
 }
 
-#[derive(Debug, Serialize)]
-pub struct LineJson {
-    pub code: String,
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LineJson<'a> {
+    /// `base`, `fuel`, `gst` or `surcharge:<id>`.
+    pub code: Cow<'a, str>,
     pub amount_cents: i64,
 }
 
-#[derive(Debug, Serialize)]
-pub struct OptionJson {
-    pub carrier: String,
-    pub service: String,
-    pub from: String,
-    pub zone: String,
+/// One feasible (warehouse, service) for the order.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct OptionJson<'a> {
+    pub carrier: &'a str,
+    pub service: &'a str,
+    /// Warehouse the order ships from.
+    pub from: &'a str,
+    pub zone: &'a str,
     pub chargeable_kg: f64,
     pub eta_days: u8,
+    /// `cheapest` and/or `fastest` among the options.
     pub tags: Vec<&'static str>,
-    pub lines: Vec<LineJson>,
+    /// Price lines; they sum exactly to `total_cents`.
+    pub lines: Vec<LineJson<'a>>,
+    /// Invoice price including GST, cents.
     pub total_cents: i64,
+    /// What the selection minimises: the price plus rule adjustments.
     pub score_cents: i64,
 }
 
-#[derive(Debug, Serialize)]
-pub struct ExcludedJson {
-    pub carrier: String,
-    pub service: String,
-    pub from: Option<String>,
+/// A (warehouse, service) that cannot take the order, and why.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ExcludedJson<'a> {
+    pub carrier: &'a str,
+    pub service: &'a str,
+    pub from: Option<&'a str>,
+    /// Stable reason code (docs/reason-codes.md).
     pub reason_code: &'static str,
-    pub rule: Option<String>,
-    pub detail: String,
+    /// The business rule that excluded it, if a rule did.
+    pub rule: Option<&'a str>,
+    /// Human-readable detail (filled when the request asks for `explain`).
+    pub detail: &'a str,
 }
 
-#[derive(Debug, Serialize)]
-pub struct SelectedJson {
-    pub carrier: String,
-    pub service: String,
-    pub from: String,
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SelectedJson<'a> {
+    pub carrier: &'a str,
+    pub service: &'a str,
+    pub from: &'a str,
 }
 
-/// The contract's quote JSON.
-#[derive(Debug, Serialize)]
-pub struct QuoteJson {
-    pub config_version: String,
+/// The contract's quote JSON. It borrows from the engine and the quote, so building it costs
+/// little beyond the vectors.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct QuoteJson<'a> {
+    /// Version (hash) of the configuration the quote was computed with.
+    pub config_version: &'a str,
     pub ship_date: String,
-    pub options: Vec<OptionJson>,
-    pub excluded: Vec<ExcludedJson>,
-    pub selected: Option<SelectedJson>,
+    /// Feasible options, best first under the requested strategy.
+    pub options: Vec<OptionJson<'a>>,
+    pub excluded: Vec<ExcludedJson<'a>>,
+    /// The best option; null when no service can take the order.
+    pub selected: Option<SelectedJson<'a>>,
     /// Ids of the business rules that changed the outcome.
-    pub rules: Vec<String>,
+    pub rules: Vec<&'a str>,
 }
 
 /// Converts an engine quote to the contract's JSON shape.
-pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
+pub fn quote_json<'a>(engine: &'a Engine, q: &'a Quote) -> QuoteJson<'a> {
     let min_total = q
         .options
         .iter()
@@ -200,19 +216,21 @@ pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
                 .lines(o)
                 .map(|(l, c)| LineJson {
                     code: match l {
-                        Line::Base => "base".to_string(),
-                        Line::Surcharge(i) => format!("surcharge:{}", engine.surcharge_id(i)),
-                        Line::Fuel => "fuel".to_string(),
-                        Line::Gst => "gst".to_string(),
+                        Line::Base => Cow::Borrowed("base"),
+                        Line::Surcharge(i) => {
+                            Cow::Owned(format!("surcharge:{}", engine.surcharge_id(i)))
+                        }
+                        Line::Fuel => Cow::Borrowed("fuel"),
+                        Line::Gst => Cow::Borrowed("gst"),
                     },
                     amount_cents: c.0,
                 })
                 .collect();
             OptionJson {
-                carrier: carrier.to_string(),
-                service: service.to_string(),
-                from: engine.warehouse_id(o.warehouse).to_string(),
-                zone: engine.zone_name(o.service, o.zone).to_string(),
+                carrier,
+                service,
+                from: engine.warehouse_id(o.warehouse),
+                zone: engine.zone_name(o.service, o.zone),
                 chargeable_kg: o.chargeable_g as f64 / 1000.0,
                 eta_days: o.eta_days,
                 tags,
@@ -228,33 +246,38 @@ pub fn quote_json(engine: &Engine, q: &Quote) -> QuoteJson {
         .map(|e| {
             let (carrier, service) = engine.service_ids(e.service);
             ExcludedJson {
-                carrier: carrier.to_string(),
-                service: service.to_string(),
-                from: e.warehouse.map(|w| engine.warehouse_id(w).to_string()),
+                carrier,
+                service,
+                from: e.warehouse.map(|w| engine.warehouse_id(w)),
                 reason_code: e.reason.as_str(),
                 rule: e
                     .rule
                     .and_then(|r| engine.rules.get(r as usize))
-                    .map(|r| r.id.clone()),
-                detail: e.detail.clone(),
+                    .map(|r| r.id.as_str()),
+                detail: &e.detail,
             }
         })
         .collect();
     let selected = q.selected().map(|o| {
         let (carrier, service) = engine.service_ids(o.service);
         SelectedJson {
-            carrier: carrier.to_string(),
-            service: service.to_string(),
-            from: engine.warehouse_id(o.warehouse).to_string(),
+            carrier,
+            service,
+            from: engine.warehouse_id(o.warehouse),
         }
     });
     QuoteJson {
-        config_version: engine.version.clone(),
+        config_version: &engine.version,
         ship_date: q.date.to_string(),
         options,
         excluded,
         selected,
-        rules: rule_ids(engine, q),
+        rules: q
+            .deciding_rules()
+            .into_iter()
+            .filter_map(|r| engine.rules.get(r as usize))
+            .map(|r| r.id.as_str())
+            .collect(),
     }
 }
 

@@ -5,7 +5,7 @@ use lpo_model::{
 };
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToJson {
     pub postcode: String,
@@ -23,7 +23,7 @@ pub struct ToJson {
     pub lon: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParcelJson {
     pub weight_kg: f64,
@@ -33,7 +33,7 @@ pub struct ParcelJson {
 }
 
 /// A quote request as the contract describes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequestJson {
     #[serde(default)]

@@ -1,0 +1,328 @@
+//! The service's shared state: the configuration being served (swapped atomically on reload),
+//! the work pool, the settings and the metrics.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+use lpo_config::{Diagnostic, Loaded};
+use lpo_engine::{Constraints, Engine};
+use lpo_model::Date;
+use tokio::sync::Semaphore;
+
+use super::metrics::Metrics;
+use super::problem::Problem;
+
+/// One loaded configuration. Requests hold an `Arc` of it for as long as they run, so a reload
+/// never changes the config under a request.
+pub struct Snapshot {
+    pub engine: Engine,
+    pub constraints: Constraints,
+    /// The config root and the files read, relative to it (for `POST /v1/validate` overlays).
+    pub root: PathBuf,
+    pub files: Vec<String>,
+    pub loaded_at: SystemTime,
+    pub warnings: usize,
+}
+
+impl Snapshot {
+    fn of(l: Loaded) -> Snapshot {
+        Snapshot {
+            engine: l.engine,
+            constraints: l.constraints,
+            root: l.root,
+            files: l.files,
+            loaded_at: SystemTime::now(),
+            warnings: l.warnings.len(),
+        }
+    }
+
+    pub fn version(&self) -> &str {
+        &self.engine.version
+    }
+}
+
+/// Limits and timeouts of the service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Whole-request limit (reading the body and answering), except `/v1/optimise`.
+    pub request_timeout: Duration,
+    /// A client must send a request's headers within this (slowloris).
+    pub header_read_timeout: Duration,
+    /// How long SIGTERM waits for in-flight requests.
+    pub drain_timeout: Duration,
+    /// Body limit of `POST /v1/quote`.
+    pub max_quote_body: usize,
+    /// Body limit of the batch routes (`/v1/quotes`, `/v1/optimise`, `/v1/validate`).
+    pub max_batch_body: usize,
+    /// Most orders in one `/v1/quotes` request.
+    pub max_batch_orders: usize,
+    /// Most orders in one `/v1/optimise` request.
+    pub max_optimise_orders: usize,
+    /// Upper bound of an optimisation's `time_limit`, seconds.
+    pub max_time_limit: f64,
+    /// Threads of the work pool.
+    pub pool_threads: usize,
+    /// Jobs that may run or wait on the pool; beyond it, 503.
+    pub queue: usize,
+    /// Requests that may be in flight at once; beyond it, 503 (health and metrics excepted).
+    pub max_in_flight: usize,
+    /// `/v1/quote` orders with at most this many parcels are priced on the request's own thread
+    /// (a few microseconds); bigger ones go to the pool.
+    pub inline_max_parcels: usize,
+    /// Ship date for requests without one; `None`: today (UTC) at the time of the request.
+    pub date: Option<Date>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            request_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(5),
+            drain_timeout: Duration::from_secs(30),
+            max_quote_body: 1 << 20,
+            max_batch_body: 64 << 20,
+            max_batch_orders: 10_000,
+            max_optimise_orders: 200_000,
+            max_time_limit: 60.0,
+            pool_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            queue: 64,
+            max_in_flight: 4096,
+            inline_max_parcels: 20,
+            date: None,
+        }
+    }
+}
+
+/// A bounded pool for CPU work: `queue` jobs at most run or wait; beyond that callers get a
+/// 503 at once instead of piling up.
+pub struct Pool {
+    threads: rayon::ThreadPool,
+    permits: Arc<Semaphore>,
+    capacity: usize,
+    /// One optimisation at a time: each can take the pool for seconds.
+    optimise: Arc<Semaphore>,
+}
+
+impl Pool {
+    fn new(threads: usize, queue: usize) -> std::io::Result<Pool> {
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("lpo-work-{i}"))
+            .build()
+            .map_err(std::io::Error::other)?;
+        Ok(Pool {
+            threads,
+            permits: Arc::new(Semaphore::new(queue.max(1))),
+            capacity: queue.max(1),
+            optimise: Arc::new(Semaphore::new(1)),
+        })
+    }
+
+    /// Jobs running or waiting.
+    pub fn in_use(&self) -> usize {
+        self.capacity - self.permits.available_permits()
+    }
+
+    /// Runs `f` on the pool; a full pool answers 503 at once. A panic in `f` becomes a 500.
+    pub async fn run<R: Send + 'static>(
+        &self,
+        metrics: &Metrics,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, Problem> {
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            metrics.busy();
+            return Err(Problem::busy("the work pool is full"));
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.threads.spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            drop(permit);
+            let _ = tx.send(r);
+        });
+        match rx.await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(_)) => Err(Problem::internal(
+                "the request's work panicked; this is a bug",
+            )),
+            Err(_) => Err(Problem::internal("the work pool dropped the request")),
+        }
+    }
+
+    /// Like [`Pool::run`], for optimisations: one at a time.
+    pub async fn run_optimise<R: Send + 'static>(
+        &self,
+        metrics: &Metrics,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, Problem> {
+        let Ok(_one) = self.optimise.clone().try_acquire_owned() else {
+            metrics.busy();
+            return Err(Problem::busy("another optimisation is running"));
+        };
+        self.run(metrics, f).await
+    }
+}
+
+/// Everything the handlers share.
+pub struct App {
+    current: ArcSwap<Snapshot>,
+    manifest: PathBuf,
+    pub settings: Settings,
+    pub metrics: Metrics,
+    pub pool: Pool,
+    admin_token: Option<String>,
+    reload_lock: tokio::sync::Mutex<()>,
+    draining: AtomicBool,
+    next_id: AtomicU64,
+    id_prefix: String,
+}
+
+/// What a successful reload did.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Reloaded {
+    pub config_version: String,
+    pub previous_version: String,
+    /// Whether the configuration's content changed.
+    pub changed: bool,
+    pub files: usize,
+    pub warnings: usize,
+    pub took_ms: f64,
+}
+
+impl App {
+    /// Loads the configuration at `manifest`; every diagnostic on failure.
+    pub fn load(
+        manifest: &Path,
+        settings: Settings,
+        admin_token: Option<String>,
+    ) -> Result<Arc<App>, Vec<Diagnostic>> {
+        let loaded = lpo_config::load(manifest)?;
+        let pool = Pool::new(settings.pool_threads, settings.queue).map_err(|e| {
+            vec![Diagnostic {
+                severity: lpo_config::Severity::Error,
+                code: "io",
+                file: String::new(),
+                line: 0,
+                column: 0,
+                message: format!("cannot start the work pool: {e}"),
+                hint: None,
+            }]
+        })?;
+        let started = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Ok(Arc::new(App {
+            current: ArcSwap::from_pointee(Snapshot::of(loaded)),
+            manifest: manifest.to_path_buf(),
+            settings,
+            metrics: Metrics::default(),
+            pool,
+            admin_token: admin_token.filter(|t| !t.is_empty()),
+            reload_lock: tokio::sync::Mutex::new(()),
+            draining: AtomicBool::new(false),
+            next_id: AtomicU64::new(1),
+            id_prefix: format!("{started:x}"),
+        }))
+    }
+
+    /// The configuration to compute a request with.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    pub fn admin_enabled(&self) -> bool {
+        self.admin_token.is_some()
+    }
+
+    /// Whether `presented` (the bearer token of a request) is the admin token, compared in
+    /// constant time.
+    pub fn admin_token_matches(&self, presented: &str) -> bool {
+        let Some(t) = &self.admin_token else {
+            return false;
+        };
+        let (a, b) = (t.as_bytes(), presented.as_bytes());
+        let mut diff = a.len() ^ b.len();
+        for (i, x) in a.iter().enumerate() {
+            diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
+        }
+        diff == 0
+    }
+
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// A fresh request id: `<start time hex>-<counter>`.
+    pub fn request_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{n}", self.id_prefix)
+    }
+
+    /// Loads the manifest again off to the side and swaps it in when it is valid. Reloads run
+    /// one at a time; requests in flight keep the snapshot they started with.
+    pub async fn reload(&self, trigger: &str) -> Result<Reloaded, Problem> {
+        let _one = self.reload_lock.lock().await;
+        let start = Instant::now();
+        let manifest = self.manifest.clone();
+        let loaded = tokio::task::spawn_blocking(move || lpo_config::load(&manifest))
+            .await
+            .map_err(|e| Problem::internal(format!("the reload failed: {e}")))?;
+        let previous = self.snapshot();
+        match loaded {
+            Ok(l) => {
+                let snap = Snapshot::of(l);
+                let out = Reloaded {
+                    config_version: snap.version().to_string(),
+                    previous_version: previous.version().to_string(),
+                    changed: snap.version() != previous.version(),
+                    files: snap.files.len(),
+                    warnings: snap.warnings,
+                    took_ms: start.elapsed().as_secs_f64() * 1e3,
+                };
+                self.current.store(Arc::new(snap));
+                self.metrics.reload(true);
+                tracing::info!(
+                    trigger,
+                    config_version = %out.config_version,
+                    previous_version = %out.previous_version,
+                    changed = out.changed,
+                    took_ms = out.took_ms,
+                    "configuration reloaded"
+                );
+                Ok(out)
+            }
+            Err(diags) => {
+                self.metrics.reload(false);
+                let errors = diags
+                    .iter()
+                    .filter(|d| d.severity == lpo_config::Severity::Error)
+                    .count();
+                let first = diags
+                    .iter()
+                    .find(|d| d.severity == lpo_config::Severity::Error)
+                    .map(|d| format!("; first: {}:{}: {}", d.file, d.line, d.message))
+                    .unwrap_or_default();
+                tracing::warn!(
+                    trigger,
+                    errors,
+                    serving = %previous.version(),
+                    "reload refused: the new configuration is invalid{first}"
+                );
+                Err(Problem::invalid_config(
+                    diags,
+                    format!(
+                        "the new configuration has {errors} error(s); still serving {}",
+                        previous.version()
+                    ),
+                )
+                .with_version(previous.version()))
+            }
+        }
+    }
+}
