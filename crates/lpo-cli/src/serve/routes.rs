@@ -216,7 +216,13 @@ fn wants_csv(headers: &HeaderMap) -> bool {
 
 fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = serde_path_to_error::deserialize(&mut de).map_err(json_problem)?;
+    let v = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // A wrong field in a body that is not JSON at all: report the syntax first.
+        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(syntax) => Problem::malformed(format!("the body is not valid JSON: {syntax}")),
+            Ok(_) => json_problem(e),
+        }
+    })?;
     de.end()
         .map_err(|e| Problem::malformed(format!("the body is not valid JSON: {e}")))?;
     Ok(v)

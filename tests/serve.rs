@@ -1,0 +1,946 @@
+//! `lpo serve`: every route and error class through the router without a socket (`oneshot`),
+//! generated bad requests that must never get a 5xx, the CLI as the oracle for quotes and plans,
+//! and real sockets for keep-alive, slowloris, reload under load, SIGHUP and a SIGTERM drain.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use lpo_cli::serve::{App, Settings, router};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const DATE: &str = "2026-11-26";
+const TYPICAL: &str = r#"{"to":{"postcode":"3000","suburb":"MELBOURNE","state":"VIC"},
+  "parcels":[{"weight_kg":2.5,"length_cm":30,"width_cm":20,"height_cm":10}],"from":["syd","mel"],"explain":true}"#;
+
+fn settings() -> Settings {
+    Settings {
+        date: Some(DATE.parse().unwrap_or_else(|e| panic!("{e:?}"))),
+        ..Settings::default()
+    }
+}
+
+fn app_at(manifest: &Path, s: Settings, token: Option<&str>) -> Arc<App> {
+    App::load(manifest, s, token.map(str::to_string)).unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+fn app(token: Option<&str>) -> Arc<App> {
+    app_at(&Path::new(ROOT).join("lpo.yaml"), settings(), token)
+}
+
+/// A copy of the bundled configuration in a temporary folder (for reloads that edit it).
+fn config_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for sub in ["data", "rules", "constraints"] {
+        let to = dir.path().join(sub);
+        std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
+        common::copy_dir(&Path::new(ROOT).join(sub), &to);
+    }
+    std::fs::copy(
+        Path::new(ROOT).join("lpo.yaml"),
+        dir.path().join("lpo.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let manifest = dir.path().join("lpo.yaml");
+    (dir, manifest)
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(400)])
+            )
+        })
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts a problem+json answer with `status` and `slug`; returns its body.
+    fn problem(&self, status: u16, slug: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.header("content-type"), "application/problem+json");
+        let p = self.json();
+        assert_eq!(p["type"], format!("urn:lpo:problem:{slug}"), "{p}");
+        assert_eq!(p["status"], status);
+        assert!(!p["detail"].as_str().unwrap_or("").is_empty());
+        assert!(p["request_id"].as_str().is_some_and(|s| !s.is_empty()));
+        assert_eq!(p["request_id"], self.header("x-request-id"));
+        assert!(p["config_version"].as_str().is_some_and(|s| !s.is_empty()));
+        p
+    }
+}
+
+async fn call(app: &Arc<App>, req: Request<Body>) -> Answer {
+    let resp = router(app.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let (parts, body) = resp.into_parts();
+    let body = body
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_bytes()
+        .to_vec();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+fn req(method: Method, path: &str, ct: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(ct) = ct {
+        b = b.header("content-type", ct);
+    }
+    b.body(body.into()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn post_json(path: &str, body: &str) -> Request<Body> {
+    req(
+        Method::POST,
+        path,
+        Some("application/json"),
+        body.to_string(),
+    )
+}
+
+fn lpo() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lpo"));
+    c.current_dir(ROOT);
+    c
+}
+
+/// The quote the CLI gives for a request file (`lpo quote --input F --json`): the oracle for
+/// the HTTP answer.
+fn cli_quote(request: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let f = dir.path().join("req.json");
+    std::fs::write(&f, request).unwrap_or_else(|e| panic!("{e}"));
+    let out = lpo()
+        .args(["quote", "--json", "--date", DATE, "--input"])
+        .arg(&f)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn quote_is_the_cli_quote_and_lines_sum_to_totals() {
+    let a = app(None);
+    let r = rt().block_on(call(&a, post_json("/v1/quote", TYPICAL)));
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), "application/json");
+    let q = r.json();
+    assert_eq!(q, cli_quote(TYPICAL), "HTTP and CLI quotes differ");
+    assert_eq!(q["config_version"], r.header("lpo-config-version"));
+    assert_eq!(q["config_version"], a.snapshot().version());
+    let options = q["options"].as_array().unwrap_or_else(|| panic!("{q}"));
+    assert!(options.len() > 3, "{q}");
+    let mut last = i64::MIN;
+    for o in options {
+        let sum: i64 = o["lines"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{o}"))
+            .iter()
+            .map(|l| l["amount_cents"].as_i64().unwrap_or(0))
+            .sum();
+        assert_eq!(sum, o["total_cents"].as_i64().unwrap_or(-1), "{o}");
+        let score = o["score_cents"].as_i64().unwrap_or(0);
+        assert!(score >= last, "options not sorted best first");
+        last = score;
+    }
+    assert_eq!(q["selected"]["carrier"], options[0]["carrier"]);
+    // Every excluded service says why.
+    for e in q["excluded"].as_array().unwrap_or_else(|| panic!("{q}")) {
+        assert!(!e["reason_code"].as_str().unwrap_or("").is_empty(), "{e}");
+        assert!(!e["detail"].as_str().unwrap_or("").is_empty(), "{e}");
+    }
+    // A big order goes to the work pool and gets the same answer as the CLI.
+    let parcels: Vec<Value> = (0..40)
+        .map(|i| json!({"weight_kg": 1.0 + f64::from(i) / 10.0, "length_cm": 20, "width_cm": 20, "height_cm": 10}))
+        .collect();
+    let big = json!({"to": {"postcode": "2000"}, "parcels": parcels, "explain": true}).to_string();
+    let r = rt().block_on(call(&a, post_json("/v1/quote", &big)));
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json(), cli_quote(&big));
+}
+
+/// (method, path, content type, body, status, problem slug, field at fault).
+type Case = (
+    Method,
+    &'static str,
+    Option<&'static str>,
+    String,
+    u16,
+    &'static str,
+    Option<&'static str>,
+);
+
+#[test]
+fn every_error_class_is_problem_json_naming_the_field() {
+    let parcel = r#"{"weight_kg":2,"length_cm":10,"width_cm":10,"height_cm":10}"#;
+    let quote = |body: &str| -> String { body.replace("P", parcel) };
+    let ten_thousand = format!(
+        r#"{{"to":{{"postcode":"3000"}},"parcels":[{}]}}"#,
+        vec![parcel; 10_000].join(",")
+    );
+    let j = Some("application/json");
+    let cases: Vec<Case> = vec![
+        (Method::POST, "/v1/quote", j, "{\"to\":".into(), 400, "malformed-body", None),
+        (Method::POST, "/v1/quote", j, "{} trailing".into(), 400, "malformed-body", None),
+        (Method::POST, "/v1/quote", j, quote(r#"{"parcels":[P]}"#), 422, "invalid-field", Some("to")),
+        (Method::POST, "/v1/quote", j, r#"{"to":{"postcode":"3000"}}"#.into(), 422, "invalid-field", Some("parcels")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{},"parcels":[P]}"#), 422, "invalid-field", Some("to.postcode")),
+        (Method::POST, "/v1/quote", j, r#"{"to":{"postcode":"3000"},"parcels":[{"weight_kg":"2","length_cm":1,"width_cm":1,"height_cm":1}]}"#.into(), 422, "invalid-field", Some("parcels[0].weight_kg")),
+        (Method::POST, "/v1/quote", j, r#"{"to":{"postcode":"3000"},"parcels":[{"weight_kg":-2,"length_cm":1,"width_cm":1,"height_cm":1}]}"#.into(), 422, "invalid-field", Some("parcels[0].weight_kg")),
+        (Method::POST, "/v1/quote", j, r#"{"to":{"postcode":"3000"},"parcels":[{"weight_kg":1e300,"length_cm":1,"width_cm":1,"height_cm":1}]}"#.into(), 422, "invalid-field", Some("parcels[0].weight_kg")),
+        (Method::POST, "/v1/quote", j, r#"{"to":{"postcode":"3000"},"parcels":[{"weight_kg":1,"length_cm":0,"width_cm":1,"height_cm":1}]}"#.into(), 422, "invalid-field", Some("parcels[0].length_cm")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{"postcode":"9999"},"parcels":[P]}"#), 422, "invalid-field", Some("to.postcode")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{"postcode":"30000"},"parcels":[P]}"#), 422, "invalid-field", Some("to.postcode")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{"postcode":"3000"},"parcels":[P],"from":["nowhere"]}"#), 422, "invalid-field", Some("from")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{"postcode":"3000","state":"XX"},"parcels":[P]}"#), 422, "invalid-field", Some("to.state")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{"postcode":"3000"},"parcels":[P],"strategy":"random"}"#), 422, "invalid-field", Some("strategy")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{"postcode":"3000"},"parcels":[P],"ship_date":"2026-02-30"}"#), 422, "invalid-field", Some("ship_date")),
+        (Method::POST, "/v1/quote", j, quote(r#"{"to":{"postcode":"3000"},"parcels":[P],"colour":"red"}"#), 422, "invalid-field", Some("colour")),
+        (Method::POST, "/v1/quote", j, quote("[P]"), 422, "invalid-field", Some("body")),
+        (Method::POST, "/v1/quote", j, ten_thousand, 422, "invalid-field", Some("parcels")),
+        (Method::POST, "/v1/quote", Some("text/plain"), TYPICAL.into(), 415, "unsupported-media-type", None),
+        (Method::POST, "/v1/quote", j, " ".repeat(2 << 20), 413, "body-too-large", None),
+        (Method::GET, "/v1/quote", None, String::new(), 405, "method-not-allowed", None),
+        (Method::GET, "/nowhere", None, String::new(), 404, "not-found", None),
+        (Method::POST, "/admin/reload", None, String::new(), 404, "not-found", None),
+        (Method::POST, "/v1/quotes", j, "{}".into(), 422, "invalid-field", Some("body")),
+        (Method::POST, "/v1/quotes?colour=red", j, "[]".into(), 422, "invalid-field", Some("query.colour")),
+        (Method::POST, "/v1/quotes?strategy=random", j, "[]".into(), 422, "invalid-field", Some("query.strategy")),
+        (Method::POST, "/v1/quotes", Some("text/csv"), "order_id,weight_kg\nA,1\n".into(), 422, "invalid-field", Some("body")),
+        (Method::POST, "/v1/optimise?time_limit=1000", Some("text/csv"), "x".into(), 422, "invalid-field", Some("query.time_limit")),
+        (Method::POST, "/v1/optimise?greedy=true&global=true", Some("text/csv"), "x".into(), 422, "invalid-field", Some("query.greedy")),
+        (Method::POST, "/v1/validate", j, r#"{"files":{"../etc/passwd":"x"}}"#.into(), 422, "invalid-field", Some("files.../etc/passwd")),
+        (Method::POST, "/v1/validate", j, r#"{"files":{"rules/x.yaml":"rules: []"}}"#.into(), 422, "invalid-field", Some("files")),
+        (Method::POST, "/v1/validate", j, r#"{"file":{}}"#.into(), 422, "invalid-field", Some("file")),
+    ];
+    let a = app(None);
+    let rt = rt();
+    for (method, path, ct, body, status, slug, field) in cases {
+        let r = rt.block_on(call(&a, req(method.clone(), path, ct, body)));
+        let p = r.problem(status, slug);
+        assert_eq!(p["code"], if status < 500 { 2 } else { 1 }, "{p}");
+        if let Some(f) = field {
+            let fields: Vec<&str> = p["errors"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path}: no errors in {p}"))
+                .iter()
+                .filter_map(|e| e["field"].as_str())
+                .collect();
+            assert_eq!(fields, [f], "{method} {path}: {p}");
+        }
+    }
+}
+
+#[test]
+fn saturation_timeouts_and_admin_auth() {
+    let rt = rt();
+    // Nothing may be in flight: every request but health and metrics gets 503 + Retry-After.
+    let busy = app_at(
+        &Path::new(ROOT).join("lpo.yaml"),
+        Settings {
+            max_in_flight: 0,
+            ..settings()
+        },
+        None,
+    );
+    let r = rt.block_on(call(&busy, post_json("/v1/quote", TYPICAL)));
+    let p = r.problem(503, "busy");
+    assert_eq!(p["code"], 1);
+    assert_eq!(r.header("retry-after"), "1");
+    let r = rt.block_on(call(&busy, req(Method::GET, "/healthz", None, "")));
+    assert_eq!(r.status, StatusCode::OK);
+    let m = rt.block_on(call(&busy, req(Method::GET, "/metrics", None, "")));
+    assert!(
+        String::from_utf8_lossy(&m.body).contains("lpo_busy_rejections_total 1\n"),
+        "{}",
+        String::from_utf8_lossy(&m.body)
+    );
+
+    // A body that never ends: 408 after the request timeout, not a hang.
+    let slow = app_at(
+        &Path::new(ROOT).join("lpo.yaml"),
+        Settings {
+            request_timeout: Duration::from_millis(300),
+            ..settings()
+        },
+        None,
+    );
+    let never = futures_pending_body();
+    let r = rt.block_on(call(
+        &slow,
+        req(Method::POST, "/v1/quote", Some("application/json"), never),
+    ));
+    r.problem(408, "timeout");
+
+    // Admin routes: on with a token, and the token must match.
+    let admin = app(Some("s3cret"));
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("Basic s3cret"),
+        Some("Bearer s3cre"),
+    ] {
+        let mut b = Request::builder().method(Method::POST).uri("/admin/reload");
+        if let Some(h) = auth {
+            b = b.header("authorization", h);
+        }
+        let r = rt.block_on(call(
+            &admin,
+            b.body(Body::empty()).unwrap_or_else(|e| panic!("{e}")),
+        ));
+        r.problem(401, "unauthorized");
+        assert!(r.header("www-authenticate").starts_with("Bearer"));
+    }
+    let ok = Request::builder()
+        .method(Method::POST)
+        .uri("/admin/reload")
+        .header("authorization", "Bearer s3cret")
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = rt.block_on(call(&admin, ok));
+    assert_eq!(r.status, StatusCode::OK);
+    let j = r.json();
+    assert_eq!(j["changed"], false);
+    assert_eq!(j["config_version"], admin.snapshot().version());
+}
+
+/// A request body that never yields a byte and never ends (a stalled client).
+fn futures_pending_body() -> Body {
+    struct Stalled;
+    impl http_body::Body for Stalled {
+        type Data = axum::body::Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            std::task::Poll::Pending
+        }
+    }
+    Body::new(Stalled)
+}
+
+#[test]
+fn quotes_answer_every_order_in_order_like_single_quotes() {
+    let a = app(None);
+    let rt = rt();
+    let good = |pc: &str, kg: f64| json!({"to": {"postcode": pc}, "parcels": [{"weight_kg": kg, "length_cm": 30, "width_cm": 20, "height_cm": 10}]});
+    // Quoted, rejected (wrong type), rejected (unknown postcode), unallocated (too heavy for
+    // every service), quoted with an id.
+    let mut named = good("2000", 1.0);
+    named["order_id"] = json!("web-42");
+    let items = vec![
+        good("3000", 2.5),
+        json!({"to": {"postcode": "3000"}, "parcels": [{"weight_kg": "heavy", "length_cm": 1, "width_cm": 1, "height_cm": 1}]}),
+        good("9999", 1.0),
+        good("3000", 9000.0),
+        named,
+    ];
+    let r = rt.block_on(call(
+        &a,
+        post_json("/v1/quotes", &Value::Array(items.clone()).to_string()),
+    ));
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("lpo-exit-code"), "3");
+    let j = r.json();
+    assert_eq!(j["config_version"], a.snapshot().version());
+    assert_eq!(
+        (
+            j["orders"].as_u64(),
+            j["quoted"].as_u64(),
+            j["unallocated"].as_u64(),
+            j["rejected"].as_u64()
+        ),
+        (Some(5), Some(2), Some(1), Some(2))
+    );
+    assert_eq!(j["exit_code"], 3);
+    let res = j["results"].as_array().unwrap_or_else(|| panic!("{j}"));
+    let statuses: Vec<&str> = res
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["quoted", "rejected", "rejected", "unallocated", "quoted"]
+    );
+    let ids: Vec<&str> = res
+        .iter()
+        .map(|r| r["order_id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "web-42"]);
+    assert_eq!(res[1]["errors"][0]["field"], "[1].parcels[0].weight_kg");
+    assert_eq!(res[2]["errors"][0]["field"], "[2].to.postcode");
+    // Each quote is exactly what /v1/quote answers for the same order.
+    for i in [0usize, 3, 4] {
+        let single = rt.block_on(call(&a, post_json("/v1/quote", &items[i].to_string())));
+        assert_eq!(single.status, StatusCode::OK);
+        assert_eq!(res[i]["quote"], single.json(), "order {i}");
+    }
+
+    // The orders CSV: multi-parcel consignments, a bad row named by line and column.
+    let csv = "order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm\n\
+               A,3000,2.5,30,20,10\n\
+               B,2000,1,10,10,10\n\
+               B,2000,3,20,20,20\n\
+               C,4000,-1,10,10,10\n\
+               D,0800,1,10,10,10\n";
+    let r = rt.block_on(call(
+        &a,
+        req(
+            Method::POST,
+            "/v1/quotes?explain=true",
+            Some("text/csv"),
+            csv,
+        ),
+    ));
+    assert_eq!(r.status, StatusCode::OK);
+    let j = r.json();
+    let res = j["results"].as_array().unwrap_or_else(|| panic!("{j}"));
+    let ids: Vec<&str> = res
+        .iter()
+        .map(|r| r["order_id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["A", "B", "C", "D"]);
+    assert_eq!(res[2]["status"], "rejected");
+    assert_eq!(res[2]["errors"][0]["field"], "line 5, weight_kg");
+    // B's two parcels are one consignment: the same as the JSON order with both parcels.
+    let b = json!({"order_id": "B", "to": {"postcode": "2000"}, "explain": true, "parcels": [
+        {"weight_kg": 1, "length_cm": 10, "width_cm": 10, "height_cm": 10},
+        {"weight_kg": 3, "length_cm": 20, "width_cm": 20, "height_cm": 20}]});
+    let single = rt.block_on(call(&a, post_json("/v1/quote", &b.to_string())));
+    assert_eq!(res[1]["quote"], single.json());
+
+    // Over the order limit: refused as a whole, naming the limit.
+    let small = app_at(
+        &Path::new(ROOT).join("lpo.yaml"),
+        Settings {
+            max_batch_orders: 2,
+            ..settings()
+        },
+        None,
+    );
+    let r = rt.block_on(call(
+        &small,
+        post_json("/v1/quotes", &Value::Array(items).to_string()),
+    ));
+    let p = r.problem(422, "invalid-field");
+    assert!(
+        p["detail"].as_str().unwrap_or("").contains("limit is 2"),
+        "{p}"
+    );
+}
+
+#[test]
+fn optimise_answers_the_cli_plan_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let plan = dir.path().join("plan.csv");
+    let out = lpo()
+        .args([
+            "optimise",
+            "--quiet",
+            "--date",
+            DATE,
+            "--orders",
+            "examples/orders.csv",
+            "--out",
+        ])
+        .arg(&plan)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli_plan = std::fs::read(&plan).unwrap_or_else(|e| panic!("{e}"));
+    let orders = std::fs::read(Path::new(ROOT).join("examples/orders.csv"))
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let a = app(None);
+    let rt = rt();
+    let mut rq = req(
+        Method::POST,
+        "/v1/optimise",
+        Some("text/csv"),
+        orders.clone(),
+    );
+    rq.headers_mut().insert(
+        "accept",
+        "text/csv".parse().unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    let r = rt.block_on(call(&a, rq));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.header("lpo-exit-code"), "3");
+    assert!(
+        r.body == cli_plan,
+        "the HTTP plan differs from the CLI plan"
+    );
+
+    // JSON: the same rows, the summary and the solver's report.
+    let r = rt.block_on(call(
+        &a,
+        req(
+            Method::POST,
+            "/v1/optimise",
+            Some("text/csv"),
+            orders.clone(),
+        ),
+    ));
+    let j = r.json();
+    assert_eq!(j["method"], "global");
+    assert_eq!(j["report"]["status"], "optimal");
+    let rows = j["plan"].as_array().unwrap_or_else(|| panic!("{j}"));
+    let mut rd = csv::Reader::from_reader(cli_plan.as_slice());
+    let mut total = 0i64;
+    let mut n = 0;
+    for (rec, row) in rd.records().zip(rows) {
+        let rec = rec.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(row["order_id"], rec[0]);
+        assert_eq!(row["total"], rec[11]);
+        if &rec[1] == "allocated" {
+            total += (rec[11].parse::<f64>().unwrap_or(0.0) * 100.0).round() as i64;
+        }
+        n += 1;
+    }
+    assert_eq!(n, rows.len());
+    assert_eq!(j["orders"], 1000);
+    assert_eq!(j["total_cents"], total);
+
+    // greedy: the per-order choice, which is the CLI's --greedy plan.
+    let greedy = dir.path().join("greedy.csv");
+    let out = lpo()
+        .args([
+            "optimise",
+            "--quiet",
+            "--greedy",
+            "--date",
+            DATE,
+            "--orders",
+            "examples/orders.csv",
+            "--out",
+        ])
+        .arg(&greedy)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(3));
+    let mut rq = req(
+        Method::POST,
+        "/v1/optimise?greedy=true",
+        Some("text/csv"),
+        orders.clone(),
+    );
+    rq.headers_mut().insert(
+        "accept",
+        "text/csv".parse().unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    let r = rt.block_on(call(&a, rq));
+    assert!(
+        r.body == std::fs::read(&greedy).unwrap_or_default(),
+        "greedy plans differ"
+    );
+
+    // Infeasible constraints: 422 with the CLI's exit code 4 and the reason.
+    let (_keep, manifest) = config_copy();
+    let daily = manifest.with_file_name("constraints").join("daily.yaml");
+    let text = std::fs::read_to_string(&daily).unwrap_or_default();
+    std::fs::write(&daily, format!("{text}\n# added by the test\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tight = std::fs::read_to_string(&daily).unwrap_or_default();
+    assert!(tight.contains("commitments:"), "{tight}");
+    let tight = tight.replacen(
+        "commitments:",
+        "commitments:\n  - id: impossible\n    carrier: aramex\n    min_parcels: 100000\n",
+        1,
+    );
+    std::fs::write(&daily, tight).unwrap_or_else(|e| panic!("{e}"));
+    let b = app_at(&manifest, settings(), None);
+    let r = rt.block_on(call(
+        &b,
+        req(Method::POST, "/v1/optimise", Some("text/csv"), orders),
+    ));
+    let p = r.problem(422, "infeasible");
+    assert_eq!(p["code"], 4);
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("impossible"),
+        "{p}"
+    );
+}
+
+#[test]
+fn validate_reports_the_diagnostics_of_lpo_validate() {
+    let a = app(None);
+    let rt = rt();
+    // The served config, sent back as an overlay with no change: clean, same version.
+    let r = rt.block_on(call(
+        &a,
+        post_json("/v1/validate", r#"{"files":{},"overlay":true}"#),
+    ));
+    assert_eq!(r.status, StatusCode::OK);
+    let j = r.json();
+    assert_eq!(j["ok"], true, "{j}");
+    assert_eq!(j["exit_code"], 0);
+    assert_eq!(j["summary"]["config_version"], a.snapshot().version());
+
+    // A broken rule file laid over it: the same diagnostics as `lpo validate --format json`.
+    let broken = "rules:\n  - id: Bad Id\n    when: {}\n";
+    let body = json!({"files": {"rules/99-broken.yaml": broken}, "overlay": true}).to_string();
+    let r = rt.block_on(call(&a, post_json("/v1/validate", &body)));
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("lpo-exit-code"), "2");
+    let j = r.json();
+    assert_eq!(j["ok"], false);
+    let (_keep, manifest) = config_copy();
+    std::fs::write(
+        manifest.with_file_name("rules").join("99-broken.yaml"),
+        broken,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = lpo()
+        .args(["validate", "--format", "json", "--config"])
+        .arg(&manifest)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(j["diagnostics"], cli["diagnostics"]);
+    assert!(
+        j["diagnostics"].as_array().is_some_and(|d| d
+            .iter()
+            .any(|d| d["file"] == "rules/99-broken.yaml" && d["line"].as_u64() > Some(0))),
+        "{j}"
+    );
+}
+
+/// `name{labels} value` lines of the exposition text.
+fn samples(text: &str) -> Vec<(String, f64)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (k, v) = l.rsplit_once(' ').unwrap_or_else(|| panic!("bad line {l}"));
+            (
+                k.to_string(),
+                v.parse().unwrap_or_else(|e| panic!("{l}: {e}")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn metrics_count_routes_statuses_carriers_and_reloads() {
+    let (_keep, manifest) = config_copy();
+    let a = app_at(&manifest, settings(), Some("t"));
+    let rt = rt();
+    for _ in 0..3 {
+        let r = rt.block_on(call(&a, post_json("/v1/quote", TYPICAL)));
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let carrier = rt
+        .block_on(call(&a, post_json("/v1/quote", TYPICAL)))
+        .json()["selected"]["carrier"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    rt.block_on(call(&a, post_json("/v1/quote", "{")));
+    // A reload that works and one refused.
+    assert!(rt.block_on(a.reload("test")).is_ok());
+    std::fs::write(&manifest, "postcodes: [").unwrap_or_else(|e| panic!("{e}"));
+    let refused = rt
+        .block_on(a.reload("test"))
+        .err()
+        .unwrap_or_else(|| panic!("an invalid config was accepted"));
+    assert_eq!(refused.status, 422);
+    assert!(!refused.diagnostics.is_empty());
+    let r = rt.block_on(call(&a, req(Method::GET, "/metrics", None, "")));
+    assert_eq!(
+        r.header("content-type"),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = String::from_utf8_lossy(&r.body).to_string();
+    let s = samples(&text);
+    let get = |k: &str| {
+        s.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("no {k} in\n{text}"))
+    };
+    assert_eq!(
+        get(r#"lpo_http_requests_total{route="/v1/quote",status="200"}"#),
+        4.0
+    );
+    assert_eq!(
+        get(r#"lpo_http_requests_total{route="/v1/quote",status="400"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(&format!(r#"lpo_quotes_total{{carrier="{carrier}"}}"#)),
+        4.0
+    );
+    assert_eq!(get(r#"lpo_config_reloads_total{result="ok"}"#), 1.0);
+    assert_eq!(get(r#"lpo_config_reloads_total{result="failed"}"#), 1.0);
+    assert_eq!(
+        get(&format!(
+            r#"lpo_config_info{{config_version="{}"}}"#,
+            a.snapshot().version()
+        )),
+        1.0
+    );
+    // Histograms: cumulative buckets ending at the count.
+    let buckets: Vec<f64> = s
+        .iter()
+        .filter(|(n, _)| {
+            n.starts_with(
+                r#"lpo_http_request_duration_seconds_bucket{route="/v1/quote",status="200""#,
+            )
+        })
+        .map(|(_, v)| *v)
+        .collect();
+    assert!(buckets.len() > 5);
+    assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "{buckets:?}");
+    assert_eq!(buckets.last().copied(), Some(4.0));
+    assert_eq!(
+        get(r#"lpo_http_request_duration_seconds_count{route="/v1/quote",status="200"}"#),
+        4.0
+    );
+    // The old configuration still serves after the refused reload.
+    let r = rt.block_on(call(&a, post_json("/v1/quote", TYPICAL)));
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+/// Every `$ref` in `v`.
+fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "$ref" {
+                    out.push(x.as_str().unwrap_or(""));
+                } else {
+                    refs(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn openapi_covers_every_route_and_its_refs_resolve() {
+    let a = app(Some("t"));
+    let rt = rt();
+    let r = rt.block_on(call(&a, req(Method::GET, "/openapi.json", None, "")));
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths: BTreeSet<&str> = doc["paths"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{doc}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let want: BTreeSet<&str> = [
+        "/v1/quote",
+        "/v1/quotes",
+        "/v1/optimise",
+        "/v1/validate",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/admin/reload",
+    ]
+    .into();
+    assert_eq!(paths, want);
+    // Every documented route exists (answers something other than 404/405 to its method).
+    for (path, ops) in doc["paths"].as_object().unwrap_or_else(|| panic!()) {
+        for method in ops.as_object().unwrap_or_else(|| panic!()).keys() {
+            let m: Method = method
+                .to_uppercase()
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let r = rt.block_on(call(&a, req(m, path, Some("application/json"), "{}")));
+            assert!(
+                r.status != StatusCode::NOT_FOUND && r.status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 20);
+    for r in all {
+        let ptr = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external ref {r}"));
+        assert!(doc.pointer(ptr).is_some(), "unresolved {r}");
+    }
+    // The real quote answer has every property its schema requires, and no other.
+    let schema = &doc["components"]["schemas"]["QuoteJson"];
+    let q = rt
+        .block_on(call(&a, post_json("/v1/quote", TYPICAL)))
+        .json();
+    let props: BTreeSet<&str> = schema["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{schema}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let got: BTreeSet<&str> = q
+        .as_object()
+        .unwrap_or_else(|| panic!())
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(props, got);
+    for req_prop in schema["required"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{schema}"))
+    {
+        assert!(got.contains(req_prop.as_str().unwrap_or("")), "{req_prop}");
+    }
+    let rq = &doc["components"]["schemas"]["QuoteRequestJson"];
+    let required: BTreeSet<&str> = rq["required"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{rq}"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(required, BTreeSet::from(["to", "parcels"]));
+}
+
+/// Bad requests made by mutating good ones.
+fn bad_body() -> impl Strategy<Value = String> {
+    let base = TYPICAL.to_string();
+    prop_oneof![
+        // Random bytes replaced.
+        (
+            any::<prop::sample::Index>(),
+            any::<u8>(),
+            Just(base.clone())
+        )
+            .prop_map(|(i, b, s)| {
+                let mut v = s.into_bytes();
+                let i = i.index(v.len());
+                v[i] = b;
+                String::from_utf8_lossy(&v).into_owned()
+            }),
+        // Truncated.
+        (any::<prop::sample::Index>(), Just(base.clone())).prop_map(|(i, s)| {
+            let i = i.index(s.len());
+            s.get(..i).unwrap_or("").to_string()
+        }),
+        // One value swapped for something of the wrong type or out of range.
+        (
+            prop::sample::select(vec![
+                "\"3000\"",
+                "2.5",
+                "30",
+                "20",
+                "10",
+                "[\"syd\",\"mel\"]",
+                "\"web\"",
+                "true",
+                "\"VIC\""
+            ]),
+            prop::sample::select(vec![
+                "null",
+                "-1",
+                "0",
+                "1e309",
+                "-0.0",
+                "\"\"",
+                "[]",
+                "{}",
+                "\"NaN\"",
+                "18446744073709551616",
+                "\"\\u0000\"",
+                "\"💥\"",
+                "[[[[[[[[[[]]]]]]]]]]",
+                "99999999999999999999999999",
+            ]),
+            Just(base),
+        )
+            .prop_map(|(from, to, s)| s.replacen(from, to, 1)),
+        // Noise.
+        "\\PC{0,200}",
+        // Deep nesting.
+        (1usize..2000).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Whatever arrives, the answer is 200 or a 4xx problem+json — never a 5xx or a panic.
+    #[test]
+    fn generated_bad_requests_get_4xx_never_5xx(
+        body in bad_body(),
+        route in prop::sample::select(vec!["/v1/quote", "/v1/quotes", "/v1/validate", "/v1/optimise?greedy=true"]),
+    ) {
+        use std::sync::OnceLock;
+        static APP: OnceLock<Arc<App>> = OnceLock::new();
+        static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+        let a = APP.get_or_init(|| app(None));
+        let body = if route == "/v1/quotes" { format!("[{body}]") } else { body };
+        let r = RT.get_or_init(rt).block_on(call(a, post_json(route, &body)));
+        prop_assert!(r.status == StatusCode::OK || r.status.is_client_error(), "{} {}: {}", r.status, body, String::from_utf8_lossy(&r.body));
+        if r.status.is_client_error() {
+            let p = r.problem(r.status.as_u16(), r.json()["type"].as_str().unwrap_or("").trim_start_matches("urn:lpo:problem:"));
+            prop_assert_eq!(&p["code"], &json!(2));
+        }
+    }
+}
