@@ -944,3 +944,430 @@ proptest! {
         }
     }
 }
+
+// ---- Real sockets -------------------------------------------------------------------------
+
+/// A blocking HTTP/1.1 client connection, enough for these tests.
+struct Conn {
+    s: std::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl Conn {
+    fn open(addr: std::net::SocketAddr) -> Conn {
+        let s = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+        s.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        Conn { s, buf: Vec::new() }
+    }
+
+    fn head(method: &str, path: &str, len: usize) -> String {
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n"
+        )
+    }
+
+    fn send(&mut self, method: &str, path: &str, body: &str) -> std::io::Result<Resp> {
+        let mut msg = Conn::head(method, path, body.len()).into_bytes();
+        msg.extend_from_slice(body.as_bytes());
+        self.s.write_all(&msg)?;
+        self.read()
+    }
+
+    fn read(&mut self) -> std::io::Result<Resp> {
+        let mut chunk = [0u8; 16384];
+        let end = loop {
+            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let n = self.s.read(&mut chunk)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&self.buf[..end]).to_string();
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        while self.buf.len() < end + len {
+            let n = self.s.read(&mut chunk)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        let body = self.buf[end..end + len].to_vec();
+        self.buf.drain(..end + len);
+        Ok(Resp {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Whether the server closed the connection (read gives EOF or a reset).
+    fn closed(&mut self) -> bool {
+        let mut b = [0u8; 64];
+        !matches!(self.s.read(&mut b), Ok(n) if n > 0)
+    }
+}
+
+/// Serves `app` in-process on a free loopback port until the returned sender fires.
+fn start(
+    app: Arc<App>,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = std::thread::spawn(move || {
+        rt().block_on(async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tx.send(l.local_addr().unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"));
+            lpo_cli::serve::serve(app, l, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        });
+    });
+    let addr = rx.recv().unwrap_or_else(|e| panic!("{e}"));
+    (addr, stop, h)
+}
+
+#[test]
+fn reload_every_50ms_under_load_fails_no_request() {
+    let (_keep, manifest) = config_copy();
+    let a = app_at(&manifest, settings(), None);
+    let (addr, stop, server) = start(a.clone());
+    let versions = Arc::new(std::sync::Mutex::new(BTreeSet::from([a
+        .snapshot()
+        .version()
+        .to_string()])));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+
+    let reloader = {
+        let (a, versions, done, manifest) =
+            (a.clone(), versions.clone(), done.clone(), manifest.clone());
+        std::thread::spawn(move || {
+            let rt = rt();
+            let daily = manifest.with_file_name("constraints").join("daily.yaml");
+            let original = std::fs::read_to_string(&daily).unwrap_or_default();
+            let good_manifest = std::fs::read_to_string(&manifest).unwrap_or_default();
+            let (mut ok, mut refused) = (0, 0);
+            let mut i = 0u32;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                if i.is_multiple_of(5) {
+                    // A broken manifest: refused, and the old config keeps serving.
+                    std::fs::write(&manifest, "carriers: [").unwrap_or_else(|e| panic!("{e}"));
+                    assert!(
+                        rt.block_on(a.reload("test")).is_err(),
+                        "a broken config was swapped in"
+                    );
+                    refused += 1;
+                    std::fs::write(&manifest, &good_manifest).unwrap_or_else(|e| panic!("{e}"));
+                } else {
+                    std::fs::write(&daily, format!("{original}\n# variant {}\n", i % 2))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let r = rt
+                        .block_on(a.reload("test"))
+                        .unwrap_or_else(|p| panic!("{p:?}"));
+                    versions
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(r.config_version);
+                    ok += 1;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            (ok, refused)
+        })
+    };
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut c = Conn::open(addr);
+                let mut seen = Vec::new();
+                let t = Instant::now();
+                while t.elapsed() < Duration::from_secs(3) {
+                    let r = c
+                        .send("POST", "/v1/quote", TYPICAL)
+                        .unwrap_or_else(|e| panic!("request failed: {e}"));
+                    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+                    let body_version = r.json()["config_version"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string();
+                    assert_eq!(r.header("lpo-config-version"), body_version);
+                    seen.push(body_version);
+                }
+                seen
+            })
+        })
+        .collect();
+    let seen: Vec<String> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap_or_else(|_| panic!("client panicked")))
+        .collect();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (ok, refused) = reloader
+        .join()
+        .unwrap_or_else(|_| panic!("reloader panicked"));
+    let _ = stop.send(());
+    server.join().unwrap_or_else(|_| panic!("server panicked"));
+    let versions = versions.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(
+        ok >= 5 && refused >= 1,
+        "only {ok} reloads and {refused} refusals"
+    );
+    let distinct: BTreeSet<&String> = seen.iter().collect();
+    assert!(
+        distinct.len() >= 2,
+        "responses never saw a reload: {distinct:?}"
+    );
+    for v in &seen {
+        assert!(versions.contains(v), "version {v} was never loaded");
+    }
+    assert!(seen.len() > 100, "{} requests", seen.len());
+}
+
+#[test]
+fn shutdown_drains_in_flight_requests_and_stops_accepting() {
+    let a = app(None);
+    let (addr, stop, server) = start(a.clone());
+    let mut idle = Conn::open(addr);
+    assert_eq!(
+        idle.send("GET", "/healthz", "")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status,
+        200
+    );
+    // A request half sent when shutdown begins.
+    let mut busy = Conn::open(addr);
+    let (first, rest) = TYPICAL.split_at(TYPICAL.len() / 2);
+    busy.s
+        .write_all(format!("{}{first}", Conn::head("POST", "/v1/quote", TYPICAL.len())).as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = stop.send(());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(a.draining());
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "still accepting after shutdown began"
+    );
+    assert!(
+        idle.closed(),
+        "an idle keep-alive connection was kept open while draining"
+    );
+    busy.s
+        .write_all(rest.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = busy
+        .read()
+        .unwrap_or_else(|e| panic!("the in-flight request was cut: {e}"));
+    assert_eq!(r.status, 200);
+    assert!(r.json()["selected"].is_object());
+    server.join().unwrap_or_else(|_| panic!("server panicked"));
+}
+
+fn kill(pid: u32, sig: &str) {
+    let st = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(st.success());
+}
+
+#[test]
+fn the_binary_serves_reloads_on_sighup_resists_slowloris_and_drains_on_sigterm() {
+    let (_keep, manifest) = config_copy();
+    let mut child = lpo()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--date",
+            DATE,
+            "--header-timeout",
+            "1",
+            "--config",
+        ])
+        .arg(&manifest)
+        .env("LPO_ADMIN_TOKEN", "tok")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pid = child.id();
+    let mut line = String::new();
+    let mut out =
+        std::io::BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("no stdout")));
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap_or_else(|e| panic!("{e}"));
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("first line: {line:?}"));
+
+    let mut c = Conn::open(addr);
+    let r = c
+        .send("POST", "/v1/quote", TYPICAL)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status, 200);
+    let v0 = r.header("lpo-config-version").to_string();
+
+    // Slowloris: headers trickling in are cut off after the header timeout (1 s) while other
+    // clients are served.
+    let mut slow = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    let t = Instant::now();
+    let _ = slow.write_all(b"POST /v1/quote HTTP/1.1\r\nHost: x\r\n");
+    let mut cut = false;
+    while t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(200));
+        if slow.write_all(b"X-Slow: 1\r\n").is_err() {
+            cut = true;
+            break;
+        }
+        assert_eq!(
+            c.send("GET", "/healthz", "")
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status,
+            200
+        );
+    }
+    assert!(
+        cut,
+        "a client sending headers slowly held its connection for 10 s"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "cut after {:?}",
+        t.elapsed()
+    );
+
+    // SIGHUP with a changed file: the new version is served.
+    let daily = manifest.with_file_name("constraints").join("daily.yaml");
+    let text = std::fs::read_to_string(&daily).unwrap_or_default();
+    std::fs::write(&daily, format!("{text}\n# changed\n")).unwrap_or_else(|e| panic!("{e}"));
+    kill(pid, "-HUP");
+    let t = Instant::now();
+    let v1 = loop {
+        let r = c
+            .send("POST", "/v1/quote", TYPICAL)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status, 200);
+        let v = r.header("lpo-config-version").to_string();
+        if v != v0 {
+            break v;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "SIGHUP did not reload"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // SIGHUP with a broken config: refused, counted, the last good one keeps serving.
+    let good = std::fs::read_to_string(&manifest).unwrap_or_default();
+    std::fs::write(&manifest, "warehouses: [").unwrap_or_else(|e| panic!("{e}"));
+    kill(pid, "-HUP");
+    let t = Instant::now();
+    loop {
+        let m = c
+            .send("GET", "/metrics", "")
+            .unwrap_or_else(|e| panic!("{e}"));
+        if String::from_utf8_lossy(&m.body)
+            .contains("lpo_config_reloads_total{result=\"failed\"} 1")
+        {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the refused reload was not counted"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = c
+        .send("POST", "/v1/quote", TYPICAL)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (r.status, r.header("lpo-config-version")),
+        (200, v1.as_str())
+    );
+    // The admin route reports the refusal too.
+    let mut msg = b"POST /admin/reload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\nContent-Length: 0\r\n\r\n".to_vec();
+    c.s.write_all(&msg).unwrap_or_else(|e| panic!("{e}"));
+    let r = c.read().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["config_version"], v1.as_str());
+    std::fs::write(&manifest, good).unwrap_or_else(|e| panic!("{e}"));
+    msg.clear();
+
+    // SIGTERM with a request in flight: it completes, then the process exits 0.
+    let mut busy = Conn::open(addr);
+    let (first, rest) = TYPICAL.split_at(TYPICAL.len() / 2);
+    busy.s
+        .write_all(format!("{}{first}", Conn::head("POST", "/v1/quote", TYPICAL.len())).as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(200));
+    kill(pid, "-TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    busy.s
+        .write_all(rest.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = busy
+        .read()
+        .unwrap_or_else(|e| panic!("the in-flight request was cut: {e}"));
+    assert_eq!(r.status, 200);
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}

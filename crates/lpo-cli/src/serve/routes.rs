@@ -419,13 +419,12 @@ impl BatchParams {
     }
 }
 
+/// A batch's orders, with each JSON order's own strategy and `explain` (CSV orders have none).
+type BatchOrders = (Vec<InputOrder>, Vec<Option<Strategy>>, Vec<bool>);
+
 /// The orders of a batch body: the orders CSV, or a JSON array of quote requests. Each JSON
 /// element that fails becomes a rejected order (field paths start `[i]`), like a bad CSV row.
-fn batch_orders(
-    kind: BodyKind,
-    bytes: &[u8],
-    limit: usize,
-) -> Result<(Vec<InputOrder>, Vec<Option<Strategy>>, Vec<bool>), Problem> {
+fn batch_orders(kind: BodyKind, bytes: &[u8], limit: usize) -> Result<BatchOrders, Problem> {
     match kind {
         BodyKind::Csv => {
             let orders = read_orders(bytes).map_err(|e| match e {
