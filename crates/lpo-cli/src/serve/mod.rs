@@ -227,6 +227,10 @@ async fn terminate() {
     }
 }
 
+/// How long draining connections get to receive their `Connection: close` answer before idle
+/// ones are closed.
+const DRAIN_GRACE: Duration = Duration::from_secs(1);
+
 /// Serves HTTP/1.1 on `listener` until `shutdown` resolves, then stops accepting, lets
 /// in-flight requests finish (up to the drain timeout) and returns.
 ///
@@ -263,18 +267,28 @@ pub async fn serve(
                     TowerToHyperService::new(router.clone()),
                 );
                 let conn = graceful.watch(conn);
+                let open = app.connection_opened();
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         tracing::debug!(%peer, error = %e, "connection closed with an error");
                     }
+                    drop(open);
                 });
             }
             () = &mut shutdown => break,
         }
     }
+    // Stop accepting. Every connection's next response says `Connection: close`, so a client
+    // with a request already on the wire gets its answer instead of a reset; connections still
+    // open after the grace period are idle ones, closed by hyper's graceful shutdown.
     app.start_draining();
     drop(listener);
     let drain = app.settings.drain_timeout;
+    let grace = DRAIN_GRACE.min(drain);
+    let t = tokio::time::Instant::now();
+    while app.open_connections() > 0 && t.elapsed() < grace {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("drained; all in-flight requests answered"),
         () = tokio::time::sleep(drain) => tracing::warn!(secs = drain.as_secs_f64(), "drain timeout; closing the remaining connections"),

@@ -123,6 +123,9 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
         resp.headers_mut().remove(header::CONTENT_LENGTH);
     }
     let h = resp.headers_mut();
+    if app.draining() {
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert("x-request-id", v);
     }

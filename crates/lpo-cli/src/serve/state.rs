@@ -175,8 +175,18 @@ pub struct App {
     admin_token: Option<String>,
     reload_lock: tokio::sync::Mutex<()>,
     draining: AtomicBool,
+    connections: Arc<AtomicU64>,
     next_id: AtomicU64,
     id_prefix: String,
+}
+
+/// An open connection, counted while it lives.
+pub struct ConnectionGuard(Arc<AtomicU64>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// What a successful reload did.
@@ -222,6 +232,7 @@ impl App {
             admin_token: admin_token.filter(|t| !t.is_empty()),
             reload_lock: tokio::sync::Mutex::new(()),
             draining: AtomicBool::new(false),
+            connections: Arc::new(AtomicU64::new(0)),
             next_id: AtomicU64::new(1),
             id_prefix: format!("{started:x}"),
         }))
@@ -256,6 +267,16 @@ impl App {
 
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Counts an open connection until the returned guard drops.
+    pub fn connection_opened(&self) -> ConnectionGuard {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+        ConnectionGuard(self.connections.clone())
+    }
+
+    pub fn open_connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
     }
 
     /// A fresh request id: `<start time hex>-<counter>`.
