@@ -140,6 +140,8 @@ pub enum SchemaKind {
     Rules,
     /// A constraints file (capacities, commitments, tier discounts).
     Constraints,
+    /// The HTTP service (`lpo serve`): its OpenAPI 3.0 document.
+    Openapi,
 }
 
 #[derive(Debug, clap::Args)]
@@ -157,6 +159,11 @@ pub fn schema_text(kind: SchemaKind) -> String {
         SchemaKind::Carrier => schema_for!(lpo_config::files::CarrierFile),
         SchemaKind::Rules => schema_for!(lpo_config::files::RulesFile),
         SchemaKind::Constraints => schema_for!(lpo_config::constraints::ConstraintsFile),
+        SchemaKind::Openapi => {
+            return serde_json::to_string_pretty(&crate::serve::openapi::document())
+                .unwrap_or_default()
+                + "\n";
+        }
     };
     serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
 }
