@@ -432,7 +432,14 @@ fn gen_orders_is_deterministic_per_seed() {
 
 #[test]
 fn schema_is_committed_and_current() {
-    for kind in ["manifest", "warehouses", "carrier", "rules", "constraints", "openapi"] {
+    for kind in [
+        "manifest",
+        "warehouses",
+        "carrier",
+        "rules",
+        "constraints",
+        "openapi",
+    ] {
         let out = lpo(&["schema", kind], &root());
         assert_eq!(out.status.code(), Some(0));
         let committed = read(&root().join(format!("docs/schema/{kind}.schema.json")));
