@@ -24,7 +24,7 @@ use crate::optimise::{
 const CHUNK: usize = 8192;
 
 /// Dollars with two decimals and thousands separators: `$12,345.67`.
-fn dollars(c: i64) -> String {
+pub(crate) fn dollars(c: i64) -> String {
     let sign = if c < 0 { "-" } else { "" };
     let a = c.unsigned_abs();
     format!("{sign}${}.{:02}", group(a / 100), a % 100)

@@ -10,9 +10,11 @@ macro_rules! say {
 }
 
 mod check;
+mod diff;
 mod explain;
 mod gen_orders;
 mod global;
+mod html;
 mod optimise;
 mod quote;
 mod rule_test;
@@ -61,6 +63,9 @@ enum Command {
     Test(rule_test::Args),
     /// Why an order got its service, and why every other service lost.
     Explain(explain::Args),
+    /// Cost impact of a config change: the same orders under two configurations (folders or git
+    /// revisions), what moved where, and the rules and rate lines responsible.
+    Diff(diff::Args),
     /// The HTTP quote service: quotes, batches, optimisation, validation, metrics, hot reload.
     Serve(serve::Args),
     /// Write realistic synthetic orders for demos and benchmarks.
@@ -114,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&cli, a),
         Command::Test(a) => rule_test::run(&cli, a),
         Command::Explain(a) => explain::run(&cli, a),
+        Command::Diff(a) => diff::run(&cli, a),
         Command::GenOrders(a) => gen_orders::run(&cli, a),
         Command::Serve(a) => serve::run(&cli, a),
         Command::Schema(a) => validate::schema(a),

@@ -52,7 +52,8 @@ pub struct Args {
     /// Solve the batch as one MIP even without constraints (the result is the per-order choice).
     #[arg(long)]
     pub(crate) global: bool,
-    /// Global optimisation: write the solver report (JSON) here.
+    /// A report: `FILE.html` is a self-contained HTML report with charts (any run); another name
+    /// gets the global solver's JSON report.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
     /// Global optimisation: wall-clock limit for the solver, seconds.
@@ -217,7 +218,11 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             "global optimisation minimises cost: it takes --strategy cheapest only (or pass --greedy to ignore the constraints)",
         ));
     }
-    if a.report.is_some() && !global {
+    let html = a.report.as_ref().filter(|p| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html"))
+    });
+    if a.report.is_some() && html.is_none() && !global {
         return Err(Failure::usage(
             "--report is the global solver's report: give constraints (or --global), or leave --report out",
         ));
@@ -253,14 +258,14 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             &mut tm,
         )? {
             crate::global::Solved::Plan { done, report } => {
-                if let Some(path) = &a.report {
+                if let (Some(path), None) = (&a.report, html) {
                     crate::global::write_report(path, &report)?;
                 }
                 done
             }
             crate::global::Solved::Infeasible { reasons, report } => {
                 eprintln!("error: {}", crate::global::infeasible_message(&reasons));
-                if let Some(path) = &a.report {
+                if let (Some(path), None) = (&a.report, html) {
                     crate::global::write_report(path, &report)?;
                 }
                 return Ok(crate::exit::INFEASIBLE);
@@ -272,6 +277,18 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         tm.price = t2.elapsed();
         done
     };
+    if let Some(path) = html {
+        let rows = crate::diff::plan_rows(&done)?;
+        let page = crate::html::optimise_report(
+            engine,
+            &orders,
+            &rows,
+            if global { "global" } else { "per-order choice" },
+            &a.orders.display().to_string(),
+        );
+        write_atomic(path, &[page.as_bytes()])
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+    }
     let outcome = finish(a, engine, &orders, done, tm, t0);
     // A million orders own millions of small allocations; the process is about to exit, so let
     // the operating system reclaim them at once instead of freeing them one by one.
