@@ -27,6 +27,7 @@ const TYPICAL: &str = r#"{"to":{"postcode":"3000","suburb":"MELBOURNE","state":"
 fn settings() -> Settings {
     Settings {
         date: Some(DATE.parse().unwrap_or_else(|e| panic!("{e:?}"))),
+        validate_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_lpo"))),
         ..Settings::default()
     }
 }
@@ -258,6 +259,7 @@ fn every_error_class_is_problem_json_naming_the_field() {
         (Method::POST, "/v1/validate", j, r#"{"files":{"../etc/passwd":"x"}}"#.into(), 422, "invalid-field", Some("files.../etc/passwd")),
         (Method::POST, "/v1/validate", j, r#"{"files":{"rules/x.yaml":"rules: []"}}"#.into(), 422, "invalid-field", Some("files")),
         (Method::POST, "/v1/validate", j, r#"{"file":{}}"#.into(), 422, "invalid-field", Some("file")),
+        (Method::POST, "/v1/validate", j, r#"{"files":{"lpo.yaml":"x","a":"1","a/b":"2"}}"#.into(), 422, "invalid-field", Some("files.a/b")),
     ];
     let a = app(None);
     let rt = rt();
@@ -919,6 +921,37 @@ fn bad_body() -> impl Strategy<Value = String> {
         "\\PC{0,200}",
         // Deep nesting.
         (1usize..2000).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n))),
+        // Config bundles with awkward paths and contents (for /v1/validate).
+        (
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("lpo.yaml".to_string()),
+                        Just("rules".to_string()),
+                        Just("a".to_string()),
+                        Just("a/b".to_string()),
+                        Just("x".repeat(300)),
+                        Just("data/carriers/new.yaml".to_string()),
+                        "[a-z./]{1,24}",
+                    ],
+                    prop_oneof![
+                        Just(String::new()),
+                        Just("rules: []\n".to_string()),
+                        Just("carrier: [".to_string()),
+                        "\\PC{0,80}"
+                    ],
+                ),
+                0..5,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(files, overlay)| {
+                let files: serde_json::Map<String, Value> = files
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect();
+                json!({"files": files, "overlay": overlay}).to_string()
+            }),
     ]
 }
 
@@ -1037,10 +1070,19 @@ impl Conn {
         })
     }
 
-    /// Whether the server closed the connection (read gives EOF or a reset).
+    /// Whether the server closed the connection (read gives EOF or a reset) within 5 s; a read
+    /// that times out means it is still open.
     fn closed(&mut self) -> bool {
         let mut b = [0u8; 64];
-        !matches!(self.s.read(&mut b), Ok(n) if n > 0)
+        let _ = self.s.set_read_timeout(Some(Duration::from_secs(5)));
+        match self.s.read(&mut b) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+        }
     }
 }
 

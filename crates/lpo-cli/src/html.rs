@@ -338,11 +338,11 @@ fn page(
     }
     s.push_str("</div>\n");
     for (h, body) in sections {
-        let _ = write!(s, "<section><h2>{}</h2>{body}</section>\n", esc(h));
+        let _ = writeln!(s, "<section><h2>{}</h2>{body}</section>", esc(h));
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<footer>LPO {} — postcode data GeoNames (CC BY 4.0). Self-contained: no scripts, no network.</footer></body></html>\n",
+        "<footer>LPO {} — postcode data GeoNames (CC BY 4.0). Self-contained: no scripts, no network.</footer></body></html>",
         env!("CARGO_PKG_VERSION")
     );
     s

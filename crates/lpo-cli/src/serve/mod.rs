@@ -60,9 +60,13 @@ pub struct Args {
     /// keep-alive limit).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     header_timeout: f64,
-    /// Seconds SIGTERM waits for in-flight requests before closing the rest.
-    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
-    drain_timeout: f64,
+    /// Seconds SIGTERM waits for in-flight requests before closing the rest; default: the
+    /// longest a request may take (request timeout + max time limit) plus 5.
+    #[arg(long, value_name = "SECS")]
+    drain_timeout: Option<f64>,
+    /// Connections served at once; further ones wait in the listen backlog.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
     /// Body limit of POST /v1/quote, KiB.
     #[arg(long, default_value_t = 1024, value_name = "KIB")]
     max_quote_kib: usize,
@@ -95,11 +99,16 @@ pub struct Args {
     log_format: LogFormat,
 }
 
+/// A flag in seconds: positive, at most a day.
 fn secs(v: f64, flag: &str) -> Result<Duration, Failure> {
     Duration::try_from_secs_f64(v)
         .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| Failure::usage(format!("--{flag} {v}: give a positive number of seconds")))
+        .filter(|d| !d.is_zero() && d.as_secs() <= 86_400)
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "--{flag} {v}: give a positive number of seconds, at most 86400"
+            ))
+        })
 }
 
 impl Args {
@@ -108,12 +117,20 @@ impl Args {
         Ok(Settings {
             request_timeout: secs(self.request_timeout, "request-timeout")?,
             header_read_timeout: secs(self.header_timeout, "header-timeout")?,
-            drain_timeout: secs(self.drain_timeout, "drain-timeout")?,
+            drain_timeout: match self.drain_timeout {
+                Some(v) => secs(v, "drain-timeout")?,
+                None => {
+                    Duration::try_from_secs_f64(self.request_timeout + self.max_time_limit + 5.0)
+                        .unwrap_or(Duration::from_secs(86_400))
+                }
+            },
             max_quote_body: self.max_quote_kib.max(1) << 10,
             max_batch_body: self.max_batch_mib.max(1) << 20,
             max_batch_orders: self.max_batch_orders.max(1),
             max_optimise_orders: self.max_optimise_orders.max(1),
             max_time_limit: secs(self.max_time_limit, "max-time-limit")?.as_secs_f64(),
+            validate_exe: None,
+            max_connections: self.max_connections.max(1),
             pool_threads: self.pool_threads.unwrap_or(d.pool_threads).max(1),
             queue: self.queue.max(1),
             max_in_flight: self.max_in_flight.max(1),
@@ -249,7 +266,16 @@ pub async fn serve(
         .header_read_timeout(app.settings.header_read_timeout)
         .keep_alive(true);
     tokio::pin!(shutdown);
+    let slots = Arc::new(tokio::sync::Semaphore::new(app.settings.max_connections));
     loop {
+        // At the connection limit, stop accepting until one closes (clients wait in the backlog).
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
@@ -273,6 +299,7 @@ pub async fn serve(
                         tracing::debug!(%peer, error = %e, "connection closed with an error");
                     }
                     drop(open);
+                    drop(slot);
                 });
             }
             () = &mut shutdown => break,

@@ -115,14 +115,27 @@ impl Problem {
         p
     }
 
-    pub fn timeout(secs: f64) -> Problem {
+    /// The client did not send its body in time.
+    pub fn slow_client(secs: f64) -> Problem {
         let mut p = Problem::new(
             StatusCode::REQUEST_TIMEOUT,
             "timeout",
             "Request timed out",
-            format!("the request was not read and answered within {secs} s"),
+            format!("the request body did not arrive within {secs} s"),
         );
         p.code = exit::FAILURE;
+        p
+    }
+
+    /// The service did not answer in time (its own slowness, not the client's).
+    pub fn timeout(secs: f64) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server-timeout",
+            "Answer timed out",
+            format!("the answer was not ready within {secs} s; retry, or send a smaller batch"),
+        );
+        p.retry_after = Some(1);
         p
     }
 

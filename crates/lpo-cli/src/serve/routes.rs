@@ -47,6 +47,7 @@ pub fn router(app: Arc<App>) -> Router {
     }
     r.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }
@@ -98,9 +99,12 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
         .map_or_else(|| app.request_id(), str::to_string);
     let method = req.method().clone();
     let limit = if route == "/v1/optimise" {
-        app.settings.request_timeout + Duration::from_secs_f64(app.settings.max_time_limit)
+        app.settings
+            .request_timeout
+            .saturating_add(Duration::from_secs_f64(app.settings.max_time_limit))
     } else {
-        app.settings.request_timeout
+        // Reading the body has its own limit (408); this bounds the server's own work.
+        app.settings.request_timeout.saturating_mul(2)
     };
     let busy = app.metrics.enter() >= app.settings.max_in_flight as u64;
     let guard = InFlight(&app);
@@ -116,8 +120,11 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
     drop(guard);
     if let Some(mut p) = resp.extensions_mut().remove::<Problem>() {
         p.request_id = Some(id.clone());
-        if p.config_version.is_none() {
-            p.config_version = Some(app.snapshot().version().to_string());
+        let version = p
+            .config_version
+            .get_or_insert_with(|| app.snapshot().version().to_string());
+        if let Ok(v) = HeaderValue::from_str(version) {
+            resp.headers_mut().insert(VERSION_HEADER, v);
         }
         *resp.body_mut() = Body::from(serde_json::to_vec(&p).unwrap_or_default());
         resp.headers_mut().remove(header::CONTENT_LENGTH);
@@ -145,6 +152,11 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
     resp
 }
 
+/// A panic in a handler: a 500 problem (logged and counted by `observe`), not a reset.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    Problem::internal("the request's handler panicked; this is a bug").into_response()
+}
+
 async fn not_found(req: Request) -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
@@ -167,13 +179,40 @@ async fn method_not_allowed(req: Request) -> Problem {
     )
 }
 
-/// The body, refused once it passes `limit` bytes.
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, Problem> {
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Problem::too_large(limit)),
-        Err(e) => Err(Problem::malformed(format!("cannot read the body: {e}"))),
+/// The body, refused once it passes `limit` bytes (at once when `Content-Length` says so), and
+/// answered 408 when the client does not send it within the request timeout.
+async fn read_body(
+    app: &App,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, Problem> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Problem::too_large(limit));
     }
+    let t = app.settings.request_timeout;
+    match tokio::time::timeout(t, http_body_util::Limited::new(body, limit).collect()).await {
+        Err(_) => Err(Problem::slow_client(t.as_secs_f64())),
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(Problem::too_large(limit)),
+        Ok(Err(e)) => Err(Problem::malformed(format!("cannot read the body: {e}"))),
+    }
+}
+
+/// A batch body: read only with one of a few body slots, so that many large uploads at once
+/// cannot exhaust memory (503 when none is free).
+async fn read_batch_body(
+    app: &App,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Bytes, tokio::sync::OwnedSemaphorePermit), Problem> {
+    let slot = app.pool.body_slot(&app.metrics)?;
+    let bytes = read_body(app, headers, body, app.settings.max_batch_body).await?;
+    Ok((bytes, slot))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -302,7 +341,7 @@ async fn quote(
     body: Body,
 ) -> Result<Response, Problem> {
     body_kind(&headers, false)?;
-    let bytes = read_body(body, app.settings.max_quote_body).await?;
+    let bytes = read_body(&app, &headers, body, app.settings.max_quote_body).await?;
     if bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace())
@@ -422,6 +461,62 @@ impl BatchParams {
     }
 }
 
+/// The elements of a JSON array, unparsed; more than `limit` is refused while reading, so a
+/// huge array of tiny elements never becomes a huge vector.
+fn raw_array(bytes: &[u8], limit: usize) -> Result<Vec<&serde_json::value::RawValue>, Problem> {
+    use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
+    struct Limited(usize);
+    impl<'de> Visitor<'de> for Limited {
+        type Value = Vec<&'de serde_json::value::RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "an array of quote requests")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut v = Vec::new();
+            while let Some(x) = seq.next_element()? {
+                if v.len() == self.0 {
+                    return Err(A::Error::custom(format!(
+                        "more than {} orders in one request",
+                        self.0
+                    )));
+                }
+                v.push(x);
+            }
+            Ok(v)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Limited {
+        type Value = Vec<&'de serde_json::value::RawValue>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Problem::malformed(format!("the body is not UTF-8: {e}")))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    match Limited(limit)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+    {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_data() && e.to_string().starts_with("more than") => Err(Problem::field(
+            "body",
+            format!("{}; the limit is {limit}", strip_at(&e.to_string())),
+        )),
+        Err(e) if e.is_data() => Err(Problem::field(
+            "body",
+            "expected a JSON array of quote requests",
+        )),
+        Err(e) => Err(Problem::malformed(format!(
+            "the body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+fn strip_at(s: &str) -> &str {
+    s.rfind(" at line ").map_or(s, |i| &s[..i])
+}
+
 /// A batch's orders, with each JSON order's own strategy and `explain` (CSV orders have none).
 type BatchOrders = (Vec<InputOrder>, Vec<Option<Strategy>>, Vec<bool>);
 
@@ -439,29 +534,31 @@ fn batch_orders(kind: BodyKind, bytes: &[u8], limit: usize) -> Result<BatchOrder
             if orders.len() > limit {
                 return Err(too_many(orders.len(), limit));
             }
+            let mut orders = orders;
+            for o in &mut orders {
+                if o.rows() > MAX_PARCELS && o.order.is_ok() {
+                    o.order = Err(vec![RowError {
+                        line: o.line,
+                        field: "order_id".into(),
+                        message: format!(
+                            "{} parcels in one order; the limit is {MAX_PARCELS}",
+                            o.rows()
+                        ),
+                    }]);
+                }
+            }
             let n = orders.len();
             Ok((orders, vec![None; n], vec![false; n]))
         }
         BodyKind::Json => {
-            let items: Vec<serde_json::Value> = parse_json(bytes).map_err(|mut p| {
-                if p.status == 422 {
-                    p.detail = "the body must be a JSON array of quote requests".into();
-                    p.errors = vec![FieldProblem {
-                        field: "body".into(),
-                        message: "expected an array of quote requests".into(),
-                    }];
-                }
-                p
-            })?;
-            if items.len() > limit {
-                return Err(too_many(items.len(), limit));
-            }
+            let items = raw_array(bytes, limit)?;
             let mut orders = Vec::with_capacity(items.len());
             let mut strategies = Vec::with_capacity(items.len());
             let mut explains = Vec::with_capacity(items.len());
             for (i, v) in items.into_iter().enumerate() {
                 let line = i as u64 + 1;
-                let parsed = serde_path_to_error::deserialize::<_, QuoteRequestJson>(v)
+                let mut de = serde_json::Deserializer::from_str(v.get());
+                let parsed = serde_path_to_error::deserialize::<_, QuoteRequestJson>(&mut de)
                     .map_err(|e| {
                         let p = json_problem(e);
                         p.errors
@@ -504,6 +601,9 @@ fn batch_orders(kind: BodyKind, bytes: &[u8], limit: usize) -> Result<BatchOrder
         }
     }
 }
+
+/// Most parcels in one order (as for a JSON quote request).
+const MAX_PARCELS: usize = 1000;
 
 fn too_many(n: usize, limit: usize) -> Problem {
     Problem::field(
@@ -564,7 +664,7 @@ async fn quotes(
 ) -> Result<Response, Problem> {
     let params = parse_params(query, &["strategy", "within_days", "explain", "date"])?;
     let kind = body_kind(&headers, true)?;
-    let bytes = read_body(body, app.settings.max_batch_body).await?;
+    let (bytes, _slot) = read_batch_body(&app, &headers, body).await?;
     let snap = app.snapshot();
     let limit = app.settings.max_batch_orders;
     let date = params.date.unwrap_or_else(|| default_date(&app));
@@ -598,8 +698,11 @@ async fn quotes(
                         Ok(order) => match s.engine.quote_into(order, &req, q) {
                             Err(e) => {
                                 let field = if csv {
-                                    let lines: Vec<String> =
-                                        input.lines().map(|l| l.to_string()).collect();
+                                    let mut lines: Vec<String> =
+                                        input.lines().take(10).map(|l| l.to_string()).collect();
+                                    if input.rows() > 10 {
+                                        lines.push("…".into());
+                                    }
                                     format!("line {}, {}", lines.join(" "), e.field)
                                 } else {
                                     format!("[{i}].{}", json_field(e.field))
@@ -730,14 +833,18 @@ async fn optimise(
     }
     let kind = body_kind(&headers, true)?;
     let csv_out = wants_csv(&headers);
-    let bytes = read_body(body, app.settings.max_batch_body).await?;
+    // One optimisation at a time; taken before the body is read.
+    let one = app.pool.optimise_slot(&app.metrics)?;
+    let (bytes, _slot) = read_batch_body(&app, &headers, body).await?;
     let snap = app.snapshot();
     let date = params.date.unwrap_or_else(|| default_date(&app));
     let limit = app.settings.max_optimise_orders;
     let s = snap.clone();
     let out = app
         .pool
-        .run_optimise(&app.metrics, move || -> Result<_, Problem> {
+        .run(&app.metrics, move || -> Result<_, Problem> {
+            // Held by the job itself: a client that goes away does not free it early.
+            let _one = one;
             let (orders, _, _) = batch_orders(kind, &bytes, limit)?;
             let engine = &s.engine;
             let global = !params.greedy && (params.global || !s.constraints.is_empty());
@@ -781,7 +888,7 @@ async fn optimise(
                             .collect();
                         return Err(p);
                     }
-                    Err(f) => {
+                    Err(f) if f.message.contains("no feasible plan found") => {
                         let mut p = Problem::new(
                             StatusCode::SERVICE_UNAVAILABLE,
                             "not-finished",
@@ -791,6 +898,7 @@ async fn optimise(
                         p.code = f.code;
                         return Err(p);
                     }
+                    Err(f) => return Err(Problem::internal(f.message)),
                 }
             } else {
                 (crate::optimise::price_orders(engine, &orders, &req, false, true), None)
@@ -894,7 +1002,8 @@ pub struct ValidateResponse {
     pub ok: bool,
     pub errors: usize,
     pub warnings: usize,
-    pub diagnostics: Vec<lpo_config::Diagnostic>,
+    #[schemars(with = "Vec<lpo_config::Diagnostic>")]
+    pub diagnostics: serde_json::Value,
     /// Counts of what the bundle loaded (absent when it did not load).
     pub summary: Option<serde_json::Value>,
     /// The CLI's exit code for the same check: 0 clean, 2 invalid.
@@ -928,7 +1037,7 @@ async fn validate(
     body: Body,
 ) -> Result<Response, Problem> {
     body_kind(&headers, false)?;
-    let bytes = read_body(body, app.settings.max_batch_body).await?;
+    let (bytes, _slot) = read_batch_body(&app, &headers, body).await?;
     let req: ValidateRequest = parse_json(&bytes)?;
     if req.files.len() > 5000 {
         return Err(Problem::field("files", "more than 5000 files"));
@@ -939,6 +1048,11 @@ async fn validate(
     }
     let snap = app.snapshot();
     let s = snap.clone();
+    let exe = match &app.settings.validate_exe {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| Problem::internal(format!("cannot find the lpo binary: {e}")))?,
+    };
     let v = app
         .pool
         .run(&app.metrics, move || -> Result<_, Problem> {
@@ -950,15 +1064,27 @@ async fn validate(
                     if let Some(parent) = to.parent() {
                         std::fs::create_dir_all(parent).map_err(io)?;
                     }
-                    std::fs::copy(s.root.join(f), &to).map_err(io)?;
+                    std::fs::write(
+                        &to,
+                        s.file(f).ok_or_else(|| {
+                            Problem::internal(format!("{f} of the served config is not in memory"))
+                        })?,
+                    )
+                    .map_err(io)?;
                 }
             }
-            for (rel, text) in paths.iter().zip(req.files.values()) {
+            for ((name, text), rel) in req.files.iter().zip(&paths) {
                 let to = dir.path().join(rel);
+                let bad = |e: std::io::Error| {
+                    Problem::field(
+                        format!("files.{name}"),
+                        format!("cannot be written into the bundle: {e}"),
+                    )
+                };
                 if let Some(parent) = to.parent() {
-                    std::fs::create_dir_all(parent).map_err(io)?;
+                    std::fs::create_dir_all(parent).map_err(bad)?;
                 }
-                std::fs::write(&to, text).map_err(io)?;
+                std::fs::write(&to, text).map_err(bad)?;
             }
             let manifest = dir.path().join("lpo.yaml");
             if !manifest.is_file() {
@@ -967,20 +1093,18 @@ async fn validate(
                     "the bundle has no lpo.yaml at its root (send it, or set overlay: true)",
                 ));
             }
-            Ok(crate::validate::validate_manifest(
-                &manifest,
-                req.deny_warnings,
-            ))
+            validate_in_child(&exe, &manifest, req.deny_warnings)
         })
         .await?
         .map_err(|p| p.with_version(snap.version()))?;
+    let failed = v["ok"] != serde_json::Value::Bool(true);
     let resp = ValidateResponse {
-        ok: !v.failed,
-        errors: v.errors,
-        warnings: v.warnings,
-        diagnostics: v.diagnostics,
-        summary: v.summary,
-        exit_code: if v.failed { exit::INVALID } else { exit::OK },
+        ok: !failed,
+        errors: v["errors"].as_u64().unwrap_or(0) as usize,
+        warnings: v["warnings"].as_u64().unwrap_or(0) as usize,
+        diagnostics: v["diagnostics"].clone(),
+        summary: Some(v["summary"].clone()).filter(|x| !x.is_null()),
+        exit_code: if failed { exit::INVALID } else { exit::OK },
         config_version: snap.version().to_string(),
     };
     let code = resp.exit_code;
@@ -988,6 +1112,47 @@ async fn validate(
     r.headers_mut()
         .insert(EXIT_CODE_HEADER, HeaderValue::from(u16::from(code)));
     Ok(r)
+}
+
+/// Memory (virtual, KiB) and CPU seconds a bundle validation may use.
+const VALIDATE_LIMITS: (u64, u64) = (4 << 20, 20);
+
+/// Runs `lpo validate --format json` on a staged bundle in a child process with memory and CPU
+/// limits: a hostile bundle (millions of zones, say) can exhaust only the child, never the
+/// service.
+fn validate_in_child(
+    exe: &std::path::Path,
+    manifest: &std::path::Path,
+    deny_warnings: bool,
+) -> Result<serde_json::Value, Problem> {
+    let (mem, cpu) = VALIDATE_LIMITS;
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -v {mem} && ulimit -t {cpu} && exec \"$0\" \"$@\""
+        ))
+        .arg(exe)
+        .args(["validate", "--format", "json", "--config"])
+        .arg(manifest)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if deny_warnings {
+        cmd.arg("--deny-warnings");
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| Problem::internal(format!("cannot run the validator: {e}")))?;
+    match out.status.code() {
+        Some(0 | 2) => serde_json::from_slice(&out.stdout)
+            .map_err(|e| Problem::internal(format!("the validator's answer is not JSON: {e}"))),
+        _ => Err(Problem::field(
+            "files",
+            format!(
+                "the bundle could not be validated within this service's limits ({} GiB of memory, {cpu} s of CPU)",
+                mem >> 20
+            ),
+        )),
+    }
 }
 
 /// `GET /healthz` and `GET /readyz` answer.
@@ -1059,8 +1224,9 @@ async fn admin_reload(
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|s| s.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
     if !token.is_some_and(|t| app.admin_token_matches(t)) {
         return Err(Problem::new(
             StatusCode::UNAUTHORIZED,
@@ -1069,7 +1235,11 @@ async fn admin_reload(
             "admin routes need `Authorization: Bearer <token>` with the token the service was started with",
         ));
     }
-    let r = app.reload("http").await?;
+    // In its own task: a client that goes away does not abandon a reload half done.
+    let a = app.clone();
+    let r = tokio::spawn(async move { a.reload("http").await })
+        .await
+        .map_err(|e| Problem::internal(format!("the reload failed: {e}")))??;
     Ok(json_response(
         StatusCode::OK,
         encode(&r)?,

@@ -10,7 +10,7 @@ use arc_swap::ArcSwap;
 use lpo_config::{Diagnostic, Loaded};
 use lpo_engine::{Constraints, Engine};
 use lpo_model::Date;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::metrics::Metrics;
 use super::problem::Problem;
@@ -25,11 +25,20 @@ pub struct Snapshot {
     pub files: Vec<String>,
     pub loaded_at: SystemTime,
     pub warnings: usize,
+    /// The text of every file read, by path relative to the root (for validate overlays: the
+    /// config as loaded, whatever happened on disk since).
+    contents: Vec<(String, Vec<u8>)>,
 }
 
 impl Snapshot {
     fn of(l: Loaded) -> Snapshot {
+        let contents = l
+            .files
+            .iter()
+            .filter_map(|f| std::fs::read(l.root.join(f)).ok().map(|b| (f.clone(), b)))
+            .collect();
         Snapshot {
+            contents,
             engine: l.engine,
             constraints: l.constraints,
             root: l.root,
@@ -37,6 +46,14 @@ impl Snapshot {
             loaded_at: SystemTime::now(),
             warnings: l.warnings.len(),
         }
+    }
+
+    /// A file of the configuration as it was loaded.
+    pub fn file(&self, rel: &str) -> Option<&[u8]> {
+        self.contents
+            .iter()
+            .find(|(f, _)| f == rel)
+            .map(|(_, b)| b.as_slice())
     }
 
     pub fn version(&self) -> &str {
@@ -74,6 +91,10 @@ pub struct Settings {
     pub inline_max_parcels: usize,
     /// Ship date for requests without one; `None`: today (UTC) at the time of the request.
     pub date: Option<Date>,
+    /// The `lpo` binary that validates bundles in a child process; `None`: this executable.
+    pub validate_exe: Option<PathBuf>,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for Settings {
@@ -81,7 +102,7 @@ impl Default for Settings {
         Settings {
             request_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(5),
-            drain_timeout: Duration::from_secs(30),
+            drain_timeout: Duration::from_secs(75),
             max_quote_body: 1 << 20,
             max_batch_body: 64 << 20,
             max_batch_orders: 10_000,
@@ -92,6 +113,8 @@ impl Default for Settings {
             max_in_flight: 4096,
             inline_max_parcels: 20,
             date: None,
+            validate_exe: None,
+            max_connections: 10_000,
         }
     }
 }
@@ -104,6 +127,22 @@ pub struct Pool {
     capacity: usize,
     /// One optimisation at a time: each can take the pool for seconds.
     optimise: Arc<Semaphore>,
+    /// Batch bodies being read or worked on (each up to the batch body limit).
+    bodies: Arc<Semaphore>,
+}
+
+/// Batch bodies held in memory at once.
+const BODY_SLOTS: usize = 4;
+
+fn slot(
+    s: &Arc<Semaphore>,
+    metrics: &Metrics,
+    what: &str,
+) -> Result<OwnedSemaphorePermit, Problem> {
+    s.clone().try_acquire_owned().map_err(|_| {
+        metrics.busy();
+        Problem::busy(what)
+    })
 }
 
 impl Pool {
@@ -118,6 +157,7 @@ impl Pool {
             permits: Arc::new(Semaphore::new(queue.max(1))),
             capacity: queue.max(1),
             optimise: Arc::new(Semaphore::new(1)),
+            bodies: Arc::new(Semaphore::new(BODY_SLOTS)),
         })
     }
 
@@ -126,18 +166,33 @@ impl Pool {
         self.capacity - self.permits.available_permits()
     }
 
-    /// Runs `f` on the pool; a full pool answers 503 at once. A panic in `f` becomes a 500.
+    /// The right to run an optimisation (503 while another runs). Move it into the job.
+    pub fn optimise_slot(&self, metrics: &Metrics) -> Result<OwnedSemaphorePermit, Problem> {
+        slot(&self.optimise, metrics, "another optimisation is running")
+    }
+
+    /// The right to hold a batch body in memory (503 when all slots are taken).
+    pub fn body_slot(&self, metrics: &Metrics) -> Result<OwnedSemaphorePermit, Problem> {
+        slot(
+            &self.bodies,
+            metrics,
+            "too many batch bodies are being read",
+        )
+    }
+
+    /// Runs `f` on the pool; a full pool answers 503 at once. A panic in `f` becomes a 500. A job
+    /// whose request has gone away by the time a thread is free is skipped.
     pub async fn run<R: Send + 'static>(
         &self,
         metrics: &Metrics,
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, Problem> {
-        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
-            metrics.busy();
-            return Err(Problem::busy("the work pool is full"));
-        };
+        let permit = slot(&self.permits, metrics, "the work pool is full")?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.threads.spawn(move || {
+            if tx.is_closed() {
+                return;
+            }
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
             drop(permit);
             let _ = tx.send(r);
@@ -149,19 +204,6 @@ impl Pool {
             )),
             Err(_) => Err(Problem::internal("the work pool dropped the request")),
         }
-    }
-
-    /// Like [`Pool::run`], for optimisations: one at a time.
-    pub async fn run_optimise<R: Send + 'static>(
-        &self,
-        metrics: &Metrics,
-        f: impl FnOnce() -> R + Send + 'static,
-    ) -> Result<R, Problem> {
-        let Ok(_one) = self.optimise.clone().try_acquire_owned() else {
-            metrics.busy();
-            return Err(Problem::busy("another optimisation is running"));
-        };
-        self.run(metrics, f).await
     }
 }
 
