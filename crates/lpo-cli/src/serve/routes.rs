@@ -47,7 +47,6 @@ pub fn router(app: Arc<App>) -> Router {
     }
     r.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }
@@ -150,11 +149,6 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
         tracing::debug!(request_id = %id, %method, route, status, micros = took.as_micros() as u64, "request");
     }
     resp
-}
-
-/// A panic in a handler: a 500 problem (logged and counted by `observe`), not a reset.
-fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    Problem::internal("the request's handler panicked; this is a bug").into_response()
 }
 
 async fn not_found(req: Request) -> Problem {
@@ -352,10 +346,12 @@ async fn quote(
             "expected a JSON object (one quote request); send many orders to /v1/quotes",
         ));
     }
-    let req: QuoteRequestJson = parse_json(&bytes)?;
-    let (order, strategy, explain) = req
-        .into_order()
-        .map_err(|e| Problem::field(e.field, e.message))?;
+    // Parsing and pricing on this thread: a panic here (a bug) is answered 500, not a reset.
+    let (order, strategy, explain) = caught(|| {
+        let req: QuoteRequestJson = parse_json(&bytes)?;
+        req.into_order()
+            .map_err(|e| Problem::field(e.field, e.message))
+    })?;
     let qreq = QuoteRequest {
         strategy: strategy_or_default(strategy),
         date: default_date(&app),
@@ -363,7 +359,7 @@ async fn quote(
     };
     let snap = app.snapshot();
     let body = if order.parcels.len() <= app.settings.inline_max_parcels {
-        quote_bytes(&app, &snap, &order, &qreq)
+        caught(|| quote_bytes(&app, &snap, &order, &qreq))
     } else {
         let (a, s) = (app.clone(), snap.clone());
         app.pool
@@ -372,6 +368,15 @@ async fn quote(
     }
     .map_err(|p| p.with_version(snap.version()))?;
     Ok(json_response(StatusCode::OK, body, snap.version()))
+}
+
+/// Runs request work on the HTTP thread, turning a panic into a 500 problem.
+fn caught<T>(f: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Problem::internal(
+            "the request's handler panicked; this is a bug",
+        ))
+    })
 }
 
 /// Query parameters of the batch routes, checked by hand so that an unknown or bad one is named.
