@@ -594,7 +594,7 @@ fn exclusion_words(
                 "rule `{}` ({}) excludes {carrier}/{service}",
                 r.id, r.location
             ),
-            format!("{}: {}", e.reason.as_str(), e.detail),
+            r.reason.clone().unwrap_or_else(|| r.description.clone()),
         ),
         None => (
             format!("{carrier}/{service} {}", e.reason.as_str()),

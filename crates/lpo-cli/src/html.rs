@@ -228,7 +228,7 @@ fn map(
     };
     let h = (lat1 - lat0) * k + 40.0;
     let mut s = format!(
-        r##"<svg id="{id}" class="chart map" role="img" aria-label="{t}" viewBox="0 0 760 {h:.0}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><text x="0" y="14" class="ct">{t}</text><g fill="#d9dce1">"##,
+        r##"<svg id="{id}" class="chart map" role="img" aria-label="{t}" viewBox="0 0 800 {h:.0}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><text x="0" y="14" class="ct">{t}</text><g fill="#d9dce1">"##,
         t = esc(title)
     );
     for (_, p) in engine.postcodes.iter() {
