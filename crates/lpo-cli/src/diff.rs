@@ -156,6 +156,47 @@ pub(crate) fn plan_rows(done: &[Chunk]) -> Result<Vec<PlanRow>, Failure> {
     Ok(rows)
 }
 
+/// One order's plan row under the per-order choice: what `lpo optimise --greedy` writes.
+fn per_order_row(engine: &Engine, input: &InputOrder, req: &QuoteRequest, q: &mut Quote) -> PlanRow {
+    let order = match &input.order {
+        Ok(o) => o,
+        Err(errs) => {
+            let reason: Vec<String> = errs.iter().map(|e| format!("invalid_input: {e}")).collect();
+            return PlanRow {
+                status: RowStatus::Rejected,
+                reason: reason.join("; "),
+                ..PlanRow::default()
+            };
+        }
+    };
+    if let Err(e) = engine.quote_into(order, req, q) {
+        return PlanRow {
+            status: RowStatus::Rejected,
+            reason: format!("{}: {e}", e.code),
+            ..PlanRow::default()
+        };
+    }
+    match q.selected() {
+        Some(best) => {
+            let (carrier, service) = engine.service_ids(best.service);
+            PlanRow {
+                status: RowStatus::Allocated,
+                from: engine.warehouse_id(best.warehouse).to_string(),
+                carrier: carrier.to_string(),
+                service: service.to_string(),
+                zone: engine.zone_name(best.service, best.zone).to_string(),
+                total: best.total.0,
+                reason: String::new(),
+            }
+        }
+        None => PlanRow {
+            status: RowStatus::Unallocated,
+            reason: crate::optimise::unallocated_reason(engine, q),
+            ..PlanRow::default()
+        },
+    }
+}
+
 /// Which side of a diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Which {
@@ -451,10 +492,16 @@ fn run_side(
             }
         }
     } else {
-        (
-            crate::optimise::price_orders(engine, orders, req, false, true),
-            None,
-        )
+        // The per-order choice, straight into rows (no plan text to write and read back).
+        let rows = orders
+            .par_iter()
+            .map_init(Quote::default, |q, o| per_order_row(engine, o, req, q))
+            .collect();
+        return Ok(SideRun {
+            method: "per_order",
+            rows,
+            report: None,
+        });
     };
     Ok(SideRun {
         method: if global { "global" } else { "per_order" },
@@ -770,7 +817,9 @@ pub(crate) fn compare(
     let mut changes: Vec<OrderChange> = orders
         .par_iter()
         .enumerate()
-        .filter_map(|(i, o)| {
+        .map_init(
+            || (Quote::default(), Quote::default()),
+            |(qb, qh), (i, o)| -> Option<OrderChange> {
             let (b, h) = (&rb.rows[i], &rh.rows[i]);
             use RowStatus::*;
             let change = match (b.status, h.status) {
@@ -795,12 +844,9 @@ pub(crate) fn compare(
                     ("rejected on head only".to_string(), h.reason.clone())
                 }
                 (Ok(order), _) => {
-                    let r = QuoteRequest {
-                        explain: true,
-                        ..*req
-                    };
-                    match (eb.quote(order, &r), eh.quote(order, &r)) {
-                        (Ok(qb), Ok(qh)) => cause(eb, eh, &qb, &qh, b, h, global),
+                    // Reason codes and rule ids are enough to attribute: no explain strings.
+                    match (eb.quote_into(order, req, qb), eh.quote_into(order, req, qh)) {
+                        (Ok(()), Ok(())) => cause(eb, eh, qb, qh, b, h, global),
                         _ => ("order error".to_string(), String::new()),
                     }
                 }
@@ -827,6 +873,7 @@ pub(crate) fn compare(
                 index: i,
             })
         })
+        .flatten()
         .collect();
     changes.sort_by(|a, b| {
         b.delta_cents
@@ -1198,8 +1245,17 @@ pub(crate) fn markdown(d: &Diff, top: usize) -> String {
 pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let t0 = Instant::now();
     let manifest = manifest_path(cli)?;
-    let base = load_side(&manifest, Some(&a.base), Which::Base)?;
-    let head = load_side(&manifest, a.head.as_deref(), Which::Head)?;
+    let (base, head) = rayon::join(
+        || load_side(&manifest, Some(&a.base), Which::Base),
+        || load_side(&manifest, a.head.as_deref(), Which::Head),
+    );
+    let (base, head) = (base?, head?);
+    let mut phases: Vec<(&str, f64)> = vec![("configs", t0.elapsed().as_secs_f64())];
+    let mut t = Instant::now();
+    let mut lap = |name: &'static str, phases: &mut Vec<(&str, f64)>| {
+        phases.push((name, t.elapsed().as_secs_f64()));
+        t = Instant::now();
+    };
     let data = std::fs::read(&a.orders)
         .map_err(|e| Failure::io(format!("cannot read {}: {e}", a.orders.display())))?;
     let orders =
@@ -1216,9 +1272,13 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         date: date_or_today(a.date),
         explain: false,
     };
+    lap("read", &mut phases);
     let rb = run_side(a, &base, Which::Base, &orders, &req)?;
+    lap("base", &mut phases);
     let rh = run_side(a, &head, Which::Head, &orders, &req)?;
+    lap("head", &mut phases);
     let d = compare(&base, &head, &rb, &rh, &orders, &req);
+    lap("compare", &mut phases);
     let body = match a.format {
         Format::Text => text(&d, a.top),
         Format::Markdown => markdown(&d, a.top),
@@ -1244,11 +1304,17 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             }
         }
     }
+    lap("write", &mut phases);
     if !a.quiet {
+        let phases: Vec<String> = phases
+            .iter()
+            .map(|(n, s)| format!("{n} {:.0} ms", s * 1e3))
+            .collect();
         eprintln!(
-            "diff of {} orders in {:.2} s{}",
+            "diff of {} orders in {:.2} s ({}){}",
             orders.len(),
             t0.elapsed().as_secs_f64(),
+            phases.join(", "),
             a.report
                 .as_ref()
                 .map(|p| format!("; report written to {}", p.display()))
