@@ -157,7 +157,12 @@ pub(crate) fn plan_rows(done: &[Chunk]) -> Result<Vec<PlanRow>, Failure> {
 }
 
 /// One order's plan row under the per-order choice: what `lpo optimise --greedy` writes.
-fn per_order_row(engine: &Engine, input: &InputOrder, req: &QuoteRequest, q: &mut Quote) -> PlanRow {
+fn per_order_row(
+    engine: &Engine,
+    input: &InputOrder,
+    req: &QuoteRequest,
+    q: &mut Quote,
+) -> PlanRow {
     let order = match &input.order {
         Ok(o) => o,
         Err(errs) => {
@@ -820,59 +825,61 @@ pub(crate) fn compare(
         .map_init(
             || (Quote::default(), Quote::default()),
             |(qb, qh), (i, o)| -> Option<OrderChange> {
-            let (b, h) = (&rb.rows[i], &rh.rows[i]);
-            use RowStatus::*;
-            let change = match (b.status, h.status) {
-                (Allocated, Allocated)
-                    if (&b.from, &b.carrier, &b.service) != (&h.from, &h.carrier, &h.service) =>
-                {
-                    Change::Moved
-                }
-                (Allocated, Allocated) if b.total != h.total => Change::Repriced,
-                (Allocated, Unallocated) => Change::NewlyUnallocated,
-                (Unallocated, Allocated) => Change::NewlyAllocated,
-                (Rejected, Rejected) => return None,
-                (Rejected, _) => Change::RejectedOnBaseOnly,
-                (_, Rejected) => Change::RejectedOnHeadOnly,
-                _ => return None,
-            };
-            let (key, words) = match (&o.order, change) {
-                (_, Change::RejectedOnBaseOnly) => {
-                    ("rejected on base only".to_string(), b.reason.clone())
-                }
-                (_, Change::RejectedOnHeadOnly) => {
-                    ("rejected on head only".to_string(), h.reason.clone())
-                }
-                (Ok(order), _) => {
-                    // Reason codes and rule ids are enough to attribute: no explain strings.
-                    match (eb.quote_into(order, req, qb), eh.quote_into(order, req, qh)) {
-                        (Ok(()), Ok(())) => cause(eb, eh, qb, qh, b, h, global),
-                        _ => ("order error".to_string(), String::new()),
+                let (b, h) = (&rb.rows[i], &rh.rows[i]);
+                use RowStatus::*;
+                let change = match (b.status, h.status) {
+                    (Allocated, Allocated)
+                        if (&b.from, &b.carrier, &b.service)
+                            != (&h.from, &h.carrier, &h.service) =>
+                    {
+                        Change::Moved
                     }
-                }
-                (Err(_), _) => ("order error".to_string(), String::new()),
-            };
-            let (bc, hc) = (
-                if b.allocated() { b.total } else { 0 },
-                if h.allocated() { h.total } else { 0 },
-            );
-            Some(OrderChange {
-                order_id: o.id.to_string(),
-                change,
-                base: b
-                    .allocated()
-                    .then(|| format!("{} from {}", b.choice(), b.from)),
-                head: h
-                    .allocated()
-                    .then(|| format!("{} from {}", h.choice(), h.from)),
-                base_cents: bc,
-                head_cents: hc,
-                delta_cents: hc - bc,
-                cause: words,
-                cause_key: key,
-                index: i,
-            })
-        })
+                    (Allocated, Allocated) if b.total != h.total => Change::Repriced,
+                    (Allocated, Unallocated) => Change::NewlyUnallocated,
+                    (Unallocated, Allocated) => Change::NewlyAllocated,
+                    (Rejected, Rejected) => return None,
+                    (Rejected, _) => Change::RejectedOnBaseOnly,
+                    (_, Rejected) => Change::RejectedOnHeadOnly,
+                    _ => return None,
+                };
+                let (key, words) = match (&o.order, change) {
+                    (_, Change::RejectedOnBaseOnly) => {
+                        ("rejected on base only".to_string(), b.reason.clone())
+                    }
+                    (_, Change::RejectedOnHeadOnly) => {
+                        ("rejected on head only".to_string(), h.reason.clone())
+                    }
+                    (Ok(order), _) => {
+                        // Reason codes and rule ids are enough to attribute: no explain strings.
+                        match (eb.quote_into(order, req, qb), eh.quote_into(order, req, qh)) {
+                            (Ok(()), Ok(())) => cause(eb, eh, qb, qh, b, h, global),
+                            _ => ("order error".to_string(), String::new()),
+                        }
+                    }
+                    (Err(_), _) => ("order error".to_string(), String::new()),
+                };
+                let (bc, hc) = (
+                    if b.allocated() { b.total } else { 0 },
+                    if h.allocated() { h.total } else { 0 },
+                );
+                Some(OrderChange {
+                    order_id: o.id.to_string(),
+                    change,
+                    base: b
+                        .allocated()
+                        .then(|| format!("{} from {}", b.choice(), b.from)),
+                    head: h
+                        .allocated()
+                        .then(|| format!("{} from {}", h.choice(), h.from)),
+                    base_cents: bc,
+                    head_cents: hc,
+                    delta_cents: hc - bc,
+                    cause: words,
+                    cause_key: key,
+                    index: i,
+                })
+            },
+        )
         .flatten()
         .collect();
     changes.sort_by(|a, b| {
