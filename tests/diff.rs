@@ -295,14 +295,41 @@ fn a_disabled_carrier_moves_some_orders_and_strands_others() {
         (g["orders"].as_u64(), g["delta_cents"].as_i64()),
         (Some(4), Some(-405))
     );
+    // The headline must not read the two stranded orders as a saving: like for like (A and B,
+    // allocated on both sides) the change costs +$28.38; C and D cost $14.28 + $18.15 = $32.43
+    // on base and are gone on head.
+    assert_eq!(d["like_for_like_cents"], 2838);
+    assert_eq!(
+        (
+            d["dropped"]["orders"].as_u64(),
+            d["dropped"]["cents"].as_i64()
+        ),
+        (Some(2), Some(3243))
+    );
+    assert!(
+        d["warnings"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("2 order(s) allocated on base are not allocated on head; they cost $32.43"),
+        "{}",
+        d["warnings"]
+    );
     // The text and Markdown forms carry the same totals.
     let text = String::from_utf8_lossy(&r.diff(&[]).stdout).to_string();
     assert!(
         text.contains("total      $59.05 → $55.00   -$4.05"),
         "{text}"
     );
+    assert!(text.contains("like for like +$28.38"), "{text}");
     let md = String::from_utf8_lossy(&r.diff(&["--format", "markdown"]).stdout).to_string();
-    assert!(md.starts_with("### LPO cost impact: 🔻 -$4.05"), "{md}");
+    assert!(
+        md.starts_with("### LPO cost impact: 🔺 +$28.38 like for like"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| difference | | -$4.05 (like for like +$28.38) |"),
+        "{md}"
+    );
     assert!(
         md.contains("| acme/road carrier_disabled | 4 | -$4.05 |"),
         "{md}"
@@ -574,4 +601,85 @@ fn global_sides_are_the_plans_lpo_optimise_makes() {
         d["delta_cents"].as_i64().unwrap_or(0),
         "order deltas must add up to the total difference"
     );
+}
+
+/// The reverse of disabling acme: C and D become allocated again ($14.28 + $18.15 = $32.43),
+/// A and B move back from zip (−$17.82 − $10.56). Order ids that are Markdown and HTML
+/// syntax come out escaped.
+#[test]
+fn newly_allocated_orders_and_awkward_ids_are_reported_as_such() {
+    let r = repo();
+    let base = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    common::copy_dir(&r.root, base.path());
+    let acme = base.path().join("carriers/acme.yaml");
+    let text = std::fs::read_to_string(&acme).unwrap_or_default();
+    std::fs::write(&acme, text.replacen("enabled: true", "enabled: false", 1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&r.orders, ORDERS.replace("\nC,", "\n\"C|<x>&\","))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = base.path().to_str().unwrap_or("").to_string();
+    let out = r.diff_from(&base, &["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d["delta_cents"], 405);
+    assert_eq!(d["like_for_like_cents"], -2838);
+    assert_eq!(
+        (d["added"]["orders"].as_u64(), d["added"]["cents"].as_i64()),
+        (Some(2), Some(3243))
+    );
+    assert_eq!(d["counts"]["newly_allocated"], 2);
+    assert_eq!(change(&d, "C|<x>&")["change"], "newly_allocated");
+    let md =
+        String::from_utf8_lossy(&r.diff_from(&base, &["--format", "markdown"]).stdout).to_string();
+    assert!(
+        md.contains("| C\\|&lt;x&gt;&amp; | newly_allocated |"),
+        "{md}"
+    );
+    let page = r.root.join("r.html");
+    let out = r.diff_from(&base, &["--report", page.to_str().unwrap_or("")]);
+    assert_eq!(out.status.code(), Some(3));
+    let html = std::fs::read_to_string(&page).unwrap_or_default();
+    assert!(
+        html.contains("<tr><td>C|&lt;x&gt;&amp;</td><td>newly_allocated</td>"),
+        "order id not escaped in the HTML"
+    );
+}
+
+/// A side whose global constraints cannot hold: exit 4, the side named, nothing written.
+#[test]
+fn infeasible_constraints_on_a_side_exit_4() {
+    let r = repo();
+    r.edit(
+        "lpo.yaml",
+        "carriers: carriers",
+        "carriers: carriers\nconstraints: constraints.yaml",
+    );
+    r.write(
+        "constraints.yaml",
+        "commitments:\n  - id: zip_minimum\n    carrier: zip\n    min_parcels: 100\n",
+    );
+    let out_file = r.root.join("impact.md");
+    let out = r.diff(&[
+        "--format",
+        "markdown",
+        "--out",
+        out_file.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("head (working tree)") && err.contains("zip_minimum"),
+        "{err}"
+    );
+    assert!(!out_file.exists());
 }

@@ -256,6 +256,11 @@ fn checkout_free(
     let dir = dir
         .canonicalize()
         .map_err(|e| Failure::io(format!("{w}: cannot read {}: {e}", dir.display())))?;
+    if let Err(e) = Command::new("git").arg("--version").output() {
+        return Err(Failure::io(format!(
+            "{w}: `{rev}` is not a folder, and git is needed to read it as a revision: {e}"
+        )));
+    }
     let top = git(&dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
         Failure::usage(format!(
             "{w}: `{rev}` is not a folder, and {} is not in a git repository, so it cannot be a revision either ({e})",
@@ -399,10 +404,26 @@ fn checkout_free(
 }
 
 /// Loads one side; its diagnostics are printed tagged with the side.
-fn load_side(cli_manifest: &Path, spec: Option<&str>, which: Which) -> Result<Side, Failure> {
+fn load_side(
+    cli_manifest: &Result<PathBuf, Failure>,
+    spec: Option<&str>,
+    which: Which,
+) -> Result<Side, Failure> {
     let w = which.name();
+    // The config in use is needed only for the working tree and for revisions (to find the
+    // repository); two folders diff anywhere.
+    let cli_manifest = || -> Result<&Path, Failure> {
+        cli_manifest.as_deref().map_err(|f| Failure {
+            code: f.code,
+            message: format!("{w}: {}", f.message),
+        })
+    };
     let (manifest, label, tmp) = match spec {
-        None => (cli_manifest.to_path_buf(), "working tree".to_string(), None),
+        None => (
+            cli_manifest()?.to_path_buf(),
+            "working tree".to_string(),
+            None,
+        ),
         Some(s) => {
             let p = Path::new(s);
             if p.is_dir() {
@@ -410,8 +431,8 @@ fn load_side(cli_manifest: &Path, spec: Option<&str>, which: Which) -> Result<Si
             } else if p.is_file() {
                 (p.to_path_buf(), s.to_string(), None)
             } else {
-                let (tmp, short) = checkout_free(cli_manifest, s, which)?;
-                let name = cli_manifest
+                let (tmp, short) = checkout_free(cli_manifest()?, s, which)?;
+                let name = cli_manifest()?
                     .file_name()
                     .map_or("lpo.yaml".into(), |n| n.to_string_lossy().into_owned());
                 (tmp.path().join(name), format!("{s} ({short})"), Some(tmp))
@@ -529,6 +550,20 @@ pub(crate) enum Change {
     RejectedOnHeadOnly,
 }
 
+impl Change {
+    /// The name used in every output (as in the JSON).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Change::Moved => "moved",
+            Change::Repriced => "repriced",
+            Change::NewlyUnallocated => "newly_unallocated",
+            Change::NewlyAllocated => "newly_allocated",
+            Change::RejectedOnBaseOnly => "rejected_on_base_only",
+            Change::RejectedOnHeadOnly => "rejected_on_head_only",
+        }
+    }
+}
+
 /// One changed order.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct OrderChange {
@@ -562,6 +597,12 @@ pub(crate) struct Group {
     pub(crate) delta_cents: i64,
 }
 
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct Lost {
+    pub(crate) orders: u64,
+    pub(crate) cents: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct FileChange {
     pub(crate) path: String,
@@ -587,7 +628,18 @@ pub(crate) struct Diff {
     pub(crate) parcels: u64,
     pub(crate) base: SideSummary,
     pub(crate) head: SideSummary,
+    /// Head total minus base total (each over the orders allocated on that side).
     pub(crate) delta_cents: i64,
+    /// The difference over orders allocated on both sides: the like-for-like cost of the change.
+    pub(crate) like_for_like_cents: i64,
+    /// Orders allocated on base but not on head, and what they cost on base (the head total
+    /// leaves them out, so they lower it).
+    pub(crate) dropped: Lost,
+    /// Orders allocated on head but not on base, and what they cost on head.
+    pub(crate) added: Lost,
+    /// Things that make the comparison less than exact (a solver stopped at its time limit,
+    /// orders dropped on one side).
+    pub(crate) warnings: Vec<String>,
     pub(crate) counts: BTreeMap<String, u64>,
     /// (old → new service) with counts and cost deltas, largest effect first.
     pub(crate) moves: Vec<Group>,
@@ -707,7 +759,7 @@ fn cause(
             }
             Some(oh) => {
                 if let Some(ob) = option_of(base, qb, f, c, s)
-                    && ob.total != oh.total
+                    && oh.total > ob.total
                 {
                     let (k, w) = line_deltas(&lines(base, qb, ob), &lines(head, qh, oh));
                     return (
@@ -893,16 +945,21 @@ pub(crate) fn compare(
     let mut moves: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     let mut causes: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     for c in &changes {
-        let name = serde_json::to_value(c.change)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        *counts.entry(name).or_default() += 1;
+        *counts.entry(c.change.name().to_string()).or_default() += 1;
         if c.change == Change::Moved {
             let (b, h) = (&rb.rows[c.index], &rh.rows[c.index]);
-            let e = moves
-                .entry(format!("{} → {}", b.choice(), h.choice()))
-                .or_default();
+            let key = if b.from == h.from {
+                format!("{} → {}", b.choice(), h.choice())
+            } else {
+                format!(
+                    "{} from {} → {} from {}",
+                    b.choice(),
+                    b.from,
+                    h.choice(),
+                    h.from
+                )
+            };
+            let e = moves.entry(key).or_default();
             e.0 += 1;
             e.1 += c.delta_cents;
         }
@@ -941,7 +998,7 @@ pub(crate) fn compare(
             }
             for (map, key) in [
                 (&mut by_carrier, row.carrier.clone()),
-                (&mut by_zone, row.zone.clone()),
+                (&mut by_zone, format!("{}/{}", row.carrier, row.zone)),
             ] {
                 let v = map.entry(key).or_default();
                 if is_base {
@@ -955,10 +1012,54 @@ pub(crate) fn compare(
         }
     }
     let (sb, sh) = (summary(base, rb), summary(head, rh));
+    let (mut like, mut dropped, mut added) = (0i64, Lost::default(), Lost::default());
+    for c in &changes {
+        match c.change {
+            Change::Moved | Change::Repriced => like += c.delta_cents,
+            _ if c.base_cents > 0 && c.head_cents == 0 => {
+                dropped.orders += 1;
+                dropped.cents += c.base_cents;
+            }
+            _ if c.head_cents > 0 && c.base_cents == 0 => {
+                added.orders += 1;
+                added.cents += c.head_cents;
+            }
+            _ => {}
+        }
+    }
+    let mut warnings = Vec::new();
+    if dropped.orders > 0 {
+        warnings.push(format!(
+            "{} order(s) allocated on base are not allocated on head; they cost {} on base, and the head total leaves them out",
+            dropped.orders,
+            money(dropped.cents)
+        ));
+    }
+    if added.orders > 0 {
+        warnings.push(format!(
+            "{} order(s) allocated on head were not allocated on base; they cost {} on head",
+            added.orders,
+            money(added.cents)
+        ));
+    }
+    for (name, run) in [("base", rb), ("head", rh)] {
+        if let Some(r) = &run.report
+            && r["status"] != "optimal"
+        {
+            warnings.push(format!(
+                "{name}: the solver stopped at its time limit with a gap of {:.3} %: its plan is not proven optimal, and some moves may be the solver's rather than the change's (raise --time-limit)",
+                r["gap_pct"].as_f64().unwrap_or(f64::NAN)
+            ));
+        }
+    }
     Diff {
         orders: orders.len() as u64,
         parcels: parcels_total,
         delta_cents: sh.total_cents - sb.total_cents,
+        like_for_like_cents: like,
+        dropped,
+        added,
+        warnings,
         base: sb,
         head: sh,
         counts,
@@ -1006,6 +1107,14 @@ pub(crate) fn text(d: &Diff, top: usize) -> String {
         signed(d.delta_cents),
         pct(d.delta_cents, d.base.total_cents)
     );
+    let _ = writeln!(
+        s,
+        "like for like {}   (the orders allocated on both sides)",
+        signed(d.like_for_like_cents)
+    );
+    for w in &d.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
     let _ = writeln!(
         s,
         "allocated  {} → {}; moved {}, repriced {}, newly unallocated {}, newly allocated {}, rejected on one side only {}",
@@ -1083,7 +1192,7 @@ pub(crate) fn text(d: &Diff, top: usize) -> String {
                 s,
                 "  {:<14} {:<18} {} → {}  {}  {}",
                 c.order_id,
-                format!("{:?}", c.change).to_lowercase(),
+                c.change.name(),
                 c.base.as_deref().unwrap_or("—"),
                 c.head.as_deref().unwrap_or("—"),
                 signed(c.delta_cents),
@@ -1102,40 +1211,58 @@ pub(crate) fn text(d: &Diff, top: usize) -> String {
     s
 }
 
+/// Text for a Markdown table cell: no table, HTML or line breaks can leak out of it.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    s.replace('\\', "\\\\")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('`', "\\`")
+        .replace(['\r', '\n'], " ")
 }
 
 /// The diff as a pull-request comment.
 pub(crate) fn markdown(d: &Diff, top: usize) -> String {
     let mut s = String::new();
-    let arrow = if d.delta_cents > 0 {
+    // The headline is the like-for-like change: orders dropped on one side would otherwise
+    // read as savings.
+    let arrow = if d.like_for_like_cents > 0 {
         "🔺"
-    } else if d.delta_cents < 0 {
+    } else if d.like_for_like_cents < 0 {
         "🔻"
     } else {
         "＝"
     };
     let _ = writeln!(
         s,
-        "### LPO cost impact: {arrow} {}{}\n",
-        signed(d.delta_cents),
-        pct(d.delta_cents, d.base.total_cents)
+        "### LPO cost impact: {arrow} {} like for like{}\n",
+        signed(d.like_for_like_cents),
+        pct(d.like_for_like_cents, d.base.total_cents)
     );
+    for w in &d.warnings {
+        let _ = writeln!(s, "> ⚠️ {}\n", md_escape(w));
+    }
     let _ = writeln!(s, "| | base | head |\n|---|---|---|");
     let _ = writeln!(
         s,
         "| config | {} `{}` | {} `{}` |",
         md_escape(&d.base.label),
-        d.base.config_version,
+        md_escape(&d.base.config_version),
         md_escape(&d.head.label),
-        d.head.config_version
+        md_escape(&d.head.config_version)
     );
     let _ = writeln!(
         s,
         "| total (incl. GST) | {} | {} |",
         money(d.base.total_cents),
         money(d.head.total_cents)
+    );
+    let _ = writeln!(
+        s,
+        "| difference | | {} (like for like {}) |",
+        signed(d.delta_cents),
+        signed(d.like_for_like_cents)
     );
     let _ = writeln!(
         s,
@@ -1154,13 +1281,14 @@ pub(crate) fn markdown(d: &Diff, top: usize) -> String {
     );
     let _ = writeln!(
         s,
-        "\n{} orders ({} parcels): {} moved, {} repriced, {} newly unallocated, {} newly allocated.\n",
+        "\n{} orders ({} parcels): {} moved, {} repriced, {} newly unallocated, {} newly allocated, {} rejected on one side only.\n",
         d.orders,
         d.parcels,
         count(d, "moved"),
         count(d, "repriced"),
         count(d, "newly_unallocated"),
-        count(d, "newly_allocated")
+        count(d, "newly_allocated"),
+        count(d, "rejected_on_base_only") + count(d, "rejected_on_head_only")
     );
     if !d.causes.is_empty() {
         let _ = writeln!(
@@ -1194,20 +1322,26 @@ pub(crate) fn markdown(d: &Diff, top: usize) -> String {
         }
         s.push('\n');
     }
-    let rows: Vec<(&String, &Volume)> = d
-        .by_carrier
-        .iter()
-        .filter(|(_, v)| v.base_parcels != v.head_parcels || v.base_cents != v.head_cents)
-        .collect();
-    if !rows.is_empty() {
+    for (title, map) in [
+        ("By carrier", &d.by_carrier),
+        ("By zone (carrier/zone)", &d.by_zone),
+    ] {
+        let rows: Vec<(&String, &Volume)> = map
+            .iter()
+            .filter(|(_, v)| v.base_parcels != v.head_parcels || v.base_cents != v.head_cents)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
         let _ = writeln!(
             s,
-            "**By carrier**\n\n| carrier | parcels | cost | Δ cost |\n|---|--:|--:|--:|"
+            "**{title}**\n\n| | parcels | cost | Δ cost |\n|---|--:|--:|--:|"
         );
         for (k, v) in rows {
             let _ = writeln!(
                 s,
-                "| {k} | {} → {} | {} → {} | {} |",
+                "| {} | {} → {} | {} → {} | {} |",
+                md_escape(k),
                 v.base_parcels,
                 v.head_parcels,
                 money(v.base_cents),
@@ -1229,7 +1363,7 @@ pub(crate) fn markdown(d: &Diff, top: usize) -> String {
                 s,
                 "| {} | {} | {} | {} | {} | {} |",
                 md_escape(&c.order_id),
-                format!("{:?}", c.change).to_lowercase(),
+                c.change.name(),
                 md_escape(c.base.as_deref().unwrap_or("—")),
                 md_escape(c.head.as_deref().unwrap_or("—")),
                 signed(c.delta_cents),
@@ -1251,7 +1385,7 @@ pub(crate) fn markdown(d: &Diff, top: usize) -> String {
 
 pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let t0 = Instant::now();
-    let manifest = manifest_path(cli)?;
+    let manifest = manifest_path(cli);
     let (base, head) = rayon::join(
         || load_side(&manifest, Some(&a.base), Which::Base),
         || load_side(&manifest, a.head.as_deref(), Which::Head),
@@ -1296,20 +1430,28 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             serde_json::to_string_pretty(&v).map_err(|e| Failure::io(e.to_string()))? + "\n"
         }
     };
-    if let Some(path) = &a.report {
-        let html = crate::html::diff_report(&d, &base, &head, &rb, &rh, &orders, a.top);
+    // The report and the output file are written together or not at all.
+    let html = a
+        .report
+        .as_ref()
+        .map(|_| crate::html::diff_report(&d, &base, &head, &rb, &rh, &orders, a.top));
+    if let (Some(path), Some(html)) = (&a.report, &html) {
         write_atomic(path, &[html.as_bytes()])
             .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
     }
-    match &a.out {
+    let written = match &a.out {
         Some(path) => write_atomic(path, &[body.as_bytes()])
-            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(body.as_bytes()).is_err() {
-                return Err(Failure::io("cannot write to stdout"));
-            }
+            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display()))),
+        None => std::io::stdout()
+            .lock()
+            .write_all(body.as_bytes())
+            .map_err(|e| Failure::io(format!("cannot write to stdout: {e}"))),
+    };
+    if let Err(f) = written {
+        if let Some(path) = &a.report {
+            let _ = std::fs::remove_file(path);
         }
+        return Err(f);
     }
     lap("write", &mut phases);
     if !a.quiet {

@@ -305,6 +305,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 .tile { border: 1px solid #e3e5e8; border-radius: 6px; padding: 8px 12px; min-width: 150px; }
 .tile b { display: block; font-size: 19px; }
 .up { color: #b42318; } .down { color: #067647; }
+.warn { background: #fff4e5; border-left: 4px solid #f79009; padding: 6px 10px; margin: 6px 0; }
 svg.chart { width: 100%; height: auto; display: block; margin: 6px 0 14px; }
 svg .ct { font-size: 14px; font-weight: 600; fill: #1b1f24; } svg .lb, svg .vl, svg .lg { font-size: 11px; fill: #3b424b; }
 svg .ax { stroke: #9aa1ab; stroke-width: 1; }
@@ -614,7 +615,7 @@ pub(crate) fn diff_report(
             table,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             esc(&c.order_id),
-            esc(&format!("{:?}", c.change).to_lowercase()),
+            c.change.name(),
             esc(c.base.as_deref().unwrap_or("—")),
             esc(c.head.as_deref().unwrap_or("—")),
             signed(c.delta_cents),
@@ -647,8 +648,12 @@ pub(crate) fn diff_report(
         );
     }
     causes.push_str("</tbody></table>");
+    let mut warnings = String::new();
+    for w in &d.warnings {
+        let _ = write!(warnings, "<p class=\"warn\">⚠ {}</p>", esc(w));
+    }
     let sections = vec![
-        ("What changed and why".to_string(), causes),
+        ("What changed and why".to_string(), warnings + &causes),
         (
             "Cost and parcels by carrier".to_string(),
             bars(
@@ -713,10 +718,22 @@ pub(crate) fn diff_report(
     } else {
         ""
     };
+    let like_class = if d.like_for_like_cents > 0 {
+        "up"
+    } else if d.like_for_like_cents < 0 {
+        "down"
+    } else {
+        ""
+    };
     let tiles = vec![
         ("base total".to_string(), money(d.base.total_cents), ""),
         ("head total".to_string(), money(d.head.total_cents), ""),
         ("difference".to_string(), signed(d.delta_cents), class),
+        (
+            "like for like".to_string(),
+            signed(d.like_for_like_cents),
+            like_class,
+        ),
         (
             "orders changed".to_string(),
             format!("{} of {}", d.changes.len(), d.orders),
