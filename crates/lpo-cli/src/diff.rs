@@ -243,11 +243,46 @@ fn git(repo: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 
 /// The config tree of `rev` (the folder of the current manifest, at that revision) written
 /// into a temporary folder; returns the folder and the commit's short hash.
+/// Top-level folders and files the manifest text names (`carriers: data/carriers` → `data`).
+/// Empty when it names none in the plain `key: path` form (then everything is read).
+fn manifest_roots(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !matches!(
+            key.trim(),
+            "postcodes" | "warehouses" | "carriers" | "rules" | "constraints"
+        ) || line.starts_with(char::is_whitespace)
+        {
+            continue;
+        }
+        let value = value.split(" #").next().unwrap_or("").trim();
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        let first = value
+            .trim_start_matches("./")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        if first.is_empty() || first == ".." || first.starts_with('[') || first.starts_with('{') {
+            return Vec::new();
+        }
+        out.push(first.to_string());
+    }
+    out
+}
+
+/// Copies the config tree at `rev` out of git. With `narrow`, only the manifest and the
+/// top-level folders and files it names are read (the loader reads nothing else unless a file
+/// climbs out of its folder, in which case the caller retries without `narrow`). Returns the
+/// folder, the commit's short hash and whether the tree was narrowed.
 fn checkout_free(
     manifest: &Path,
     rev: &str,
     which: Which,
-) -> Result<(tempfile::TempDir, String), Failure> {
+    narrow: bool,
+) -> Result<(tempfile::TempDir, String, bool), Failure> {
     let w = which.name();
     let dir = manifest
         .parent()
@@ -336,6 +371,24 @@ fn checkout_free(
         };
         blobs.push((hash.to_string(), rel));
     }
+    let mut narrowed = false;
+    if narrow
+        && let Some((hash, _)) = blobs.iter().find(|(_, p)| *p == manifest_name)
+        && let Ok(text) = git(&top, &["cat-file", "-p", hash.as_str()])
+    {
+        let roots = manifest_roots(&String::from_utf8_lossy(&text));
+        if !roots.is_empty() {
+            blobs.retain(|(_, p)| {
+                *p == manifest_name
+                    || roots.iter().any(|r| {
+                        p == r
+                            || p.strip_prefix(r.as_str())
+                                .is_some_and(|rest| rest.starts_with('/'))
+                    })
+            });
+            narrowed = true;
+        }
+    }
     if !blobs.iter().any(|(_, p)| *p == manifest_name) {
         return Err(Failure::usage(format!(
             "{w}: revision `{rev}` ({}) has no {}{manifest_name}",
@@ -400,7 +453,7 @@ fn checkout_free(
         std::fs::write(&to, content).map_err(|e| Failure::io(format!("{}: {e}", to.display())))?;
     }
     let short = commit[..commit.len().min(10)].to_string();
-    Ok((tmp, short))
+    Ok((tmp, short, narrowed))
 }
 
 /// Loads one side; its diagnostics are printed tagged with the side.
@@ -431,11 +484,27 @@ fn load_side(
             } else if p.is_file() {
                 (p.to_path_buf(), s.to_string(), None)
             } else {
-                let (tmp, short) = checkout_free(cli_manifest()?, s, which)?;
                 let name = cli_manifest()?
                     .file_name()
                     .map_or("lpo.yaml".into(), |n| n.to_string_lossy().into_owned());
-                (tmp.path().join(name), format!("{s} ({short})"), Some(tmp))
+                let (tmp, short, narrowed) = checkout_free(cli_manifest()?, s, which, true)?;
+                let label = format!("{s} ({short})");
+                let first = lpo_config::load(&tmp.path().join(&name));
+                match first {
+                    Ok(loaded) => {
+                        return Ok(Side {
+                            label,
+                            loaded,
+                            _tmp: Some(tmp),
+                        });
+                    }
+                    // A file outside the folders the manifest names: read the whole tree.
+                    Err(_) if narrowed => {
+                        let (tmp, _, _) = checkout_free(cli_manifest()?, s, which, false)?;
+                        (tmp.path().join(&name), label, Some(tmp))
+                    }
+                    Err(_) => (tmp.path().join(&name), label, Some(tmp)),
+                }
             }
         }
     };
@@ -1473,4 +1542,22 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let partial = d.base.unallocated + d.base.rejected + d.head.unallocated + d.head.rejected > 0;
     std::mem::forget(orders);
     Ok(if partial { exit::PARTIAL } else { exit::OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_roots_are_the_first_folders_named() {
+        let text = "# comment\npostcodes: data/au.tsv   # GeoNames\nwarehouses: \"data/w.yaml\"\ncarriers: ./data/carriers\ngst_pct: 10\nrules: rules\nconstraints: constraints\n";
+        assert_eq!(
+            manifest_roots(text),
+            ["data", "data", "data", "rules", "constraints"]
+        );
+        // Anything unusual: read the whole tree.
+        assert!(manifest_roots("carriers: ../elsewhere\n").is_empty());
+        assert!(manifest_roots("carriers: [a, b]\n").is_empty());
+        assert!(manifest_roots("gst_pct: 10\n").is_empty());
+    }
 }
