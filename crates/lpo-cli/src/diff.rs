@@ -91,6 +91,8 @@ pub(crate) struct PlanRow {
     pub(crate) zone: String,
     pub(crate) total: i64,
     pub(crate) reason: String,
+    /// Price lines of the chosen option: base, surcharges, fuel, GST (cents).
+    pub(crate) lines: [i64; 4],
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -143,6 +145,7 @@ pub(crate) fn plan_rows(done: &[Chunk]) -> Result<Vec<PlanRow>, Failure> {
                     service: r[4].to_string(),
                     zone: r[5].to_string(),
                     total: cents(&r[11])?,
+                    lines: [cents(&r[7])?, cents(&r[8])?, cents(&r[9])?, cents(&r[10])?],
                     reason: r[13].to_string(),
                 });
             }
@@ -191,6 +194,7 @@ fn per_order_row(
                 service: service.to_string(),
                 zone: engine.zone_name(best.service, best.zone).to_string(),
                 total: best.total.0,
+                lines: [best.base.0, best.surcharges.0, best.fuel.0, best.gst.0],
                 reason: String::new(),
             }
         }
@@ -970,6 +974,23 @@ pub(crate) fn compare(
                     (_, Change::RejectedOnHeadOnly) => {
                         ("rejected on head only".to_string(), h.reason.clone())
                     }
+                    // Same option, another price, and only the plan's lines moved: the rows say
+                    // which (surcharge changes are re-quoted below, to name the surcharge).
+                    (_, Change::Repriced) if b.lines[1] == h.lines[1] => {
+                        let names = ["base", "surcharges", "fuel", "gst"];
+                        let (mut keys, mut words) = (Vec::new(), Vec::new());
+                        for (k, name) in names.iter().enumerate() {
+                            let d = h.lines[k] - b.lines[k];
+                            if d != 0 {
+                                keys.push(*name);
+                                words.push(format!("{name} {}", signed(d)));
+                            }
+                        }
+                        (
+                            format!("{} repriced ({})", b.choice(), keys.join(", ")),
+                            format!("{} from {}: {}", b.choice(), b.from, words.join(", ")),
+                        )
+                    }
                     (Ok(order), _) => {
                         // Reason codes and rule ids are enough to attribute: no explain strings.
                         match (eb.quote_into(order, req, qb), eh.quote_into(order, req, qh)) {
@@ -1540,7 +1561,10 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         );
     }
     let partial = d.base.unallocated + d.base.rejected + d.head.unallocated + d.head.rejected > 0;
-    std::mem::forget(orders);
+    // Hundreds of thousands of small allocations; the process is about to exit, so let the
+    // operating system reclaim them at once. (The sides are dropped: their temporary folders
+    // must be removed.)
+    std::mem::forget((orders, rb, rh, d));
     Ok(if partial { exit::PARTIAL } else { exit::OK })
 }
 
