@@ -224,7 +224,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     });
     if a.report.is_some() && html.is_none() && !global {
         return Err(Failure::usage(
-            "--report is the global solver's report: give constraints (or --global), or leave --report out",
+            "--report FILE.json is the global solver's report: give constraints (or --global), or name the report FILE.html for the HTML report of any run",
         ));
     }
     tm.config = t0.elapsed();
