@@ -418,3 +418,18 @@ fn blank_lines_in_a_csv_do_not_shift_the_reported_line() {
         "{errs:#?}"
     );
 }
+
+#[test]
+fn a_carrier_with_too_many_zones_is_refused_at_the_row() {
+    // Four zones, then suburb overrides naming a new zone each: the 2,001st zone (`Z1996`) is
+    // on line 6 + 1996 = 2002.
+    let extra: String = (0..2000).map(|i| format!("\nZ{i},2880,SUB{i}")).collect();
+    let replace = format!("REMOTE,2880,SILVERTON{extra}");
+    let d = expect_one(
+        &[("carriers/zones/acme.csv", "REMOTE,2880,SILVERTON", &replace)],
+        "too-many-zones",
+        "carriers/zones/acme.csv",
+        2002,
+    );
+    assert!(d.message.contains("more than 2000 zones"), "{}", d.message);
+}

@@ -49,6 +49,9 @@ pub(crate) fn range_of<const S: u32>(r: &Sp<RangeDef<Dec<S>>>) -> Range {
     }
 }
 
+/// Most zones one carrier may define.
+pub const MAX_ZONES: usize = 2000;
+
 /// Largest configuration file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -866,14 +869,28 @@ impl Loader {
 
     fn zones(&mut self, cf: &CarrierFile, rel: &str) -> Option<ZoneMap> {
         let mut names: Vec<String> = Vec::new();
-        let mut intern = |n: &str| -> u16 {
+        // `None` once a carrier has MAX_ZONES zones: zone indexes are u16, and rate tables hold
+        // a zone-by-zone grid.
+        let mut intern = |n: &str| -> Option<u16> {
             match names.iter().position(|x| x == n) {
-                Some(i) => i as u16,
+                Some(i) => u16::try_from(i).ok(),
+                None if names.len() >= MAX_ZONES => None,
                 None => {
                     names.push(n.to_string());
-                    (names.len() - 1) as u16
+                    u16::try_from(names.len() - 1).ok()
                 }
             }
+        };
+        let too_many = |l: &mut Loader, pos: &Pos| {
+            l.diags.error(
+                "too-many-zones",
+                pos,
+                format!(
+                    "carrier `{}` has more than {MAX_ZONES} zones",
+                    cf.carrier.value
+                ),
+                Some("zones group postcodes; give a postcode range or suburb override per row, reusing zone names".into()),
+            );
         };
         let mut by_postcode = vec![NONE_U16; POSTCODES];
         let mut by_suburb: FxHashMap<u16, Vec<(Box<str>, u16)>> = FxHashMap::default();
@@ -946,7 +963,10 @@ impl Loader {
                     );
                     continue;
                 };
-                let z = intern(zone);
+                let Some(z) = intern(zone) else {
+                    too_many(self, &Pos::at(&zrel, line, 1));
+                    return None;
+                };
                 if !suburb.is_empty() {
                     if lo != hi {
                         self.diags.error(
@@ -1015,7 +1035,11 @@ impl Loader {
             let Some(mp) = self.geojson(&path) else {
                 continue;
             };
-            polys.push((mp, intern(&pd.zone.value)));
+            let Some(z) = intern(&pd.zone.value) else {
+                too_many(self, &Pos::at(rel, pd.zone.line, pd.zone.column));
+                return None;
+            };
+            polys.push((mp, z));
         }
         if cf.zones.file.is_none() && cf.zones.polygons.is_empty() {
             self.diags.error(
