@@ -890,24 +890,31 @@ fn cause(
     (key.clone(), key)
 }
 
+/// The config files that differ, compared as loaded (no second read from disk).
 fn changed_files(base: &Loaded, head: &Loaded) -> Vec<FileChange> {
-    let read = |l: &Loaded, f: &str| std::fs::read(l.root.join(f)).ok();
-    let b: BTreeSet<&String> = base.files.iter().collect();
-    let h: BTreeSet<&String> = head.files.iter().collect();
-    let mut out = Vec::new();
-    for f in b.union(&h) {
-        let change = match (b.contains(f), h.contains(f)) {
-            (true, false) => "removed",
-            (false, true) => "added",
-            _ if read(base, f) != read(head, f) => "modified",
-            _ => continue,
-        };
-        out.push(FileChange {
-            path: (*f).clone(),
-            change,
-        });
+    fn by_path(l: &Loaded) -> BTreeMap<&str, &[u8]> {
+        l.files
+            .iter()
+            .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+            .collect()
     }
-    out
+    let (b, h) = (by_path(base), by_path(head));
+    let paths: BTreeSet<&str> = b.keys().chain(h.keys()).copied().collect();
+    paths
+        .into_iter()
+        .filter_map(|f| {
+            let change = match (b.get(f), h.get(f)) {
+                (Some(_), None) => "removed",
+                (None, Some(_)) => "added",
+                (Some(x), Some(y)) if x != y => "modified",
+                _ => return None,
+            };
+            Some(FileChange {
+                path: f.to_string(),
+                change,
+            })
+        })
+        .collect()
 }
 
 fn summary(side: &Side, run: &SideRun) -> SideSummary {

@@ -9,7 +9,7 @@ pub mod orders;
 
 pub use constraints::load_constraints;
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use load::{Loaded, MAX_FILE_BYTES, discover, load};
+pub use load::{ConfigFile, Loaded, MAX_FILE_BYTES, discover, load};
 pub mod output;
 pub mod request;
 pub mod rules;

@@ -55,6 +55,14 @@ pub const MAX_ZONES: usize = 2000;
 /// Largest configuration file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// One configuration file as it was read.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    /// Path relative to the root, `/`-separated.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A loaded, compiled configuration and the warnings found on the way.
 #[derive(Debug)]
 pub struct Loaded {
@@ -62,8 +70,9 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
     /// The config root (folder of `lpo.yaml`).
     pub root: PathBuf,
-    /// Files read, relative to the root, in reading order.
-    pub files: Vec<String>,
+    /// Files read, in reading order, with the bytes that were loaded and hashed into the
+    /// version (so callers never need to read them again, or risk reading newer ones).
+    pub files: Vec<ConfigFile>,
     /// Example cases carried by the rule files, for `lpo test`.
     pub cases: Vec<crate::rules::Case>,
     /// The day's global constraints named by the manifest (empty when it names none).
@@ -100,7 +109,7 @@ pub(crate) struct Loader {
     pub(crate) root: PathBuf,
     pub(crate) diags: Diagnostics,
     hasher: Sha256,
-    files: Vec<String>,
+    files: Vec<ConfigFile>,
     cases: Vec<crate::rules::Case>,
     constraints: lpo_engine::Constraints,
 }
@@ -243,7 +252,10 @@ impl Loader {
         self.hasher.update(rel.as_bytes());
         self.hasher.update([0]);
         self.hasher.update(&bytes);
-        self.files.push(rel.clone());
+        self.files.push(ConfigFile {
+            path: rel.clone(),
+            bytes: bytes.clone(),
+        });
         match String::from_utf8(bytes) {
             Ok(s) => Some(s),
             Err(e) => {

@@ -1065,17 +1065,11 @@ async fn validate(
             let dir = tempfile::tempdir().map_err(io)?;
             if req.overlay {
                 for f in &s.files {
-                    let to = dir.path().join(f);
+                    let to = dir.path().join(&f.path);
                     if let Some(parent) = to.parent() {
                         std::fs::create_dir_all(parent).map_err(io)?;
                     }
-                    std::fs::write(
-                        &to,
-                        s.file(f).ok_or_else(|| {
-                            Problem::internal(format!("{f} of the served config is not in memory"))
-                        })?,
-                    )
-                    .map_err(io)?;
+                    std::fs::write(&to, &f.bytes).map_err(io)?;
                 }
             }
             for ((name, text), rel) in req.files.iter().zip(&paths) {

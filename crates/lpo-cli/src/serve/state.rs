@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
-use lpo_config::{Diagnostic, Loaded};
+use lpo_config::{ConfigFile, Diagnostic, Loaded};
 use lpo_engine::{Constraints, Engine};
 use lpo_model::Date;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -20,40 +20,22 @@ use super::problem::Problem;
 pub struct Snapshot {
     pub engine: Engine,
     pub constraints: Constraints,
-    /// The config root and the files read, relative to it (for `POST /v1/validate` overlays).
-    pub root: PathBuf,
-    pub files: Vec<String>,
+    /// The files read, with the bytes loaded (for `POST /v1/validate` overlays: the config as
+    /// loaded, whatever happened on disk since).
+    pub files: Vec<ConfigFile>,
     pub loaded_at: SystemTime,
     pub warnings: usize,
-    /// The text of every file read, by path relative to the root (for validate overlays: the
-    /// config as loaded, whatever happened on disk since).
-    contents: Vec<(String, Vec<u8>)>,
 }
 
 impl Snapshot {
     fn of(l: Loaded) -> Snapshot {
-        let contents = l
-            .files
-            .iter()
-            .filter_map(|f| std::fs::read(l.root.join(f)).ok().map(|b| (f.clone(), b)))
-            .collect();
         Snapshot {
-            contents,
             engine: l.engine,
             constraints: l.constraints,
-            root: l.root,
             files: l.files,
             loaded_at: SystemTime::now(),
             warnings: l.warnings.len(),
         }
-    }
-
-    /// A file of the configuration as it was loaded.
-    pub fn file(&self, rel: &str) -> Option<&[u8]> {
-        self.contents
-            .iter()
-            .find(|(f, _)| f == rel)
-            .map(|(_, b)| b.as_slice())
     }
 
     pub fn version(&self) -> &str {
