@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use lpo_config::orders::{InputOrder, read_orders};
+use lpo_config::orders::InputOrder;
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
 use lpo_engine::{Constraints, Engine, Quote, QuoteRequest};
 use lpo_model::{Bp, Cents, Date, QuoteOption, Strategy, parse_decimal};
@@ -272,8 +272,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let read = |p: &PathBuf| {
         std::fs::read(p).map_err(|e| Failure::io(format!("cannot read {}: {e}", p.display())))
     };
-    let orders = read_orders(&read(&a.orders)?)
-        .map_err(|e| Failure::usage(format!("{}: {e}", a.orders.display())))?;
+    let orders = crate::read_orders_file(&a.orders)?;
     let plan = read_plan(&read(&a.plan)?)
         .map_err(|e| Failure::usage(format!("{}: {e}", a.plan.display())))?;
     let req = QuoteRequest {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use clap::ValueEnum;
 use lpo_config::Loaded;
-use lpo_config::orders::{InputOrder, read_orders};
+use lpo_config::orders::InputOrder;
 use lpo_config::output::write_atomic;
 use lpo_engine::{Engine, Quote, QuoteRequest};
 use lpo_model::{Date, Line, QuoteOption, Strategy, parse_decimal};
@@ -1494,19 +1494,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         phases.push((name, t.elapsed().as_secs_f64()));
         t = Instant::now();
     };
-    let data = std::fs::read(&a.orders)
-        .map_err(|e| Failure::io(format!("cannot read {}: {e}", a.orders.display())))?;
-    let orders =
-        read_orders(&data).map_err(|e| Failure::usage(format!("{}: {e}", a.orders.display())))?;
-    drop(data);
-    let strategy = match a.strategy {
-        Strategy::BestValue { .. } => Strategy::BestValue {
-            within_days: a.within_days,
-        },
-        s => s,
-    };
+    let orders = crate::read_orders_file(&a.orders)?;
     let req = QuoteRequest {
-        strategy,
+        strategy: crate::with_within_days(a.strategy, a.within_days),
         date: date_or_today(a.date),
         explain: false,
     };

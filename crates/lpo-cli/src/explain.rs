@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use lpo_config::orders::read_orders;
 use lpo_engine::rules::Effect;
 use lpo_engine::{Engine, Quote, QuoteRequest};
 use lpo_model::Line;
@@ -69,10 +68,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let engine = &loaded.engine;
     let (order, strategy, _) = match (&a.orders, &a.order_id) {
         (Some(path), Some(id)) => {
-            let data = std::fs::read(path)
-                .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
-            let orders = read_orders(&data)
-                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+            let orders = crate::read_orders_file(path)?;
             let found = orders
                 .into_iter()
                 .find(|o| o.id == *id)

@@ -197,6 +197,23 @@ pub fn display_path(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// A strategy from `--strategy` with `--within-days` applied to `best_value`.
+pub fn with_within_days(s: lpo_model::Strategy, within_days: u8) -> lpo_model::Strategy {
+    match s {
+        lpo_model::Strategy::BestValue { .. } => lpo_model::Strategy::BestValue { within_days },
+        s => s,
+    }
+}
+
+/// Reads and parses an orders CSV file: exit 1 when it cannot be read, 2 when it is not an
+/// orders file (bad rows come back as rejected orders, never as an error).
+pub fn read_orders_file(path: &Path) -> Result<Vec<lpo_config::orders::InputOrder>, Failure> {
+    let data = std::fs::read(path)
+        .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
+    lpo_config::orders::read_orders(&data)
+        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
+
 /// `--date` or today (UTC).
 pub fn date_or_today(d: Option<Date>) -> Date {
     d.unwrap_or_else(Date::today_utc)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use lpo_config::orders::{InputOrder, read_orders};
+use lpo_config::orders::InputOrder;
 use lpo_config::output::{
     OPTIONS_HEADER, PLAN_HEADER, push_allocated, push_options, push_unplaced, rule_ids,
     write_atomic,
@@ -230,19 +230,10 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     tm.config = t0.elapsed();
 
     let t1 = Instant::now();
-    let data = std::fs::read(&a.orders)
-        .map_err(|e| Failure::io(format!("cannot read {}: {e}", a.orders.display())))?;
-    let orders =
-        read_orders(&data).map_err(|e| Failure::usage(format!("{}: {e}", a.orders.display())))?;
-    drop(data);
+    let orders = crate::read_orders_file(&a.orders)?;
     tm.read = t1.elapsed();
 
-    let strategy = match a.strategy {
-        Strategy::BestValue { .. } => Strategy::BestValue {
-            within_days: a.within_days,
-        },
-        s => s,
-    };
+    let strategy = crate::with_within_days(a.strategy, a.within_days);
     let req = QuoteRequest {
         strategy,
         date: date_or_today(a.date),

@@ -164,23 +164,16 @@ impl OrderArgs {
             }
             None => (order_from_flags(a)?, a.strategy, true),
         };
-        let strategy = match strategy {
-            Strategy::BestValue { .. } => Strategy::BestValue {
-                within_days: a.within_days,
-            },
-            s => s,
-        };
-        Ok((order, strategy, explain))
+        Ok((
+            order,
+            crate::with_within_days(strategy, a.within_days),
+            explain,
+        ))
     }
 
     /// The strategy given by flags.
     pub fn strategy(&self) -> Strategy {
-        match self.strategy {
-            Strategy::BestValue { .. } => Strategy::BestValue {
-                within_days: self.within_days,
-            },
-            s => s,
-        }
+        crate::with_within_days(self.strategy, self.within_days)
     }
 
     /// `--date`, else today.
