@@ -663,6 +663,13 @@ pub(crate) struct Volume {
     pub(crate) head_cents: i64,
 }
 
+impl Volume {
+    /// Whether parcels or cost differ between the sides.
+    pub(crate) fn changed(&self) -> bool {
+        self.base_parcels != self.head_parcels || self.base_cents != self.head_cents
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Group {
     pub(crate) key: String,
@@ -725,11 +732,11 @@ pub(crate) struct Diff {
     pub(crate) changes: Vec<OrderChange>,
 }
 
-fn money(c: i64) -> String {
+pub(crate) fn money(c: i64) -> String {
     crate::global::dollars(c)
 }
 
-fn signed(c: i64) -> String {
+pub(crate) fn signed(c: i64) -> String {
     if c > 0 {
         format!("+{}", money(c))
     } else if c < 0 {
@@ -1226,35 +1233,25 @@ pub(crate) fn text(d: &Diff, top: usize) -> String {
     if d.changes.is_empty() {
         let _ = writeln!(s, "\nNo order changed.");
     }
-    if !d.moves.is_empty() {
-        let _ = writeln!(s, "\nmoves (base → head)");
-        for g in &d.moves {
+    let groups = |s: &mut String, title: &str, groups: &[Group], width: usize| {
+        if groups.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "\n{title}");
+        for g in groups {
             let _ = writeln!(
                 s,
-                "  {:<56} {:>7} orders {:>14}",
+                "  {:<width$} {:>7} orders {:>14}",
                 g.key,
                 g.orders,
                 signed(g.delta_cents)
             );
         }
-    }
-    if !d.causes.is_empty() {
-        let _ = writeln!(s, "\nresponsible");
-        for g in &d.causes {
-            let _ = writeln!(
-                s,
-                "  {:<72} {:>7} orders {:>14}",
-                g.key,
-                g.orders,
-                signed(g.delta_cents)
-            );
-        }
-    }
+    };
+    groups(&mut s, "moves (base → head)", &d.moves, 56);
+    groups(&mut s, "responsible", &d.causes, 72);
     let shifts = |s: &mut String, title: &str, m: &BTreeMap<String, Volume>| {
-        let rows: Vec<(&String, &Volume)> = m
-            .iter()
-            .filter(|(_, v)| v.base_parcels != v.head_parcels || v.base_cents != v.head_cents)
-            .collect();
+        let rows: Vec<(&String, &Volume)> = m.iter().filter(|(_, v)| v.changed()).collect();
         if rows.is_empty() {
             return;
         }
@@ -1387,28 +1384,18 @@ pub(crate) fn markdown(d: &Diff, top: usize) -> String {
         count(d, "newly_allocated"),
         count(d, "rejected_on_base_only") + count(d, "rejected_on_head_only")
     );
-    if !d.causes.is_empty() {
-        let _ = writeln!(
-            s,
-            "**Responsible**\n\n| cause | orders | Δ cost |\n|---|--:|--:|"
-        );
-        for g in &d.causes {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} |",
-                md_escape(&g.key),
-                g.orders,
-                signed(g.delta_cents)
-            );
+    for (title, column, groups) in [
+        ("Responsible", "cause", &d.causes),
+        ("Moves", "base → head", &d.moves),
+    ] {
+        if groups.is_empty() {
+            continue;
         }
-        s.push('\n');
-    }
-    if !d.moves.is_empty() {
         let _ = writeln!(
             s,
-            "**Moves**\n\n| base → head | orders | Δ cost |\n|---|--:|--:|"
+            "**{title}**\n\n| {column} | orders | Δ cost |\n|---|--:|--:|"
         );
-        for g in &d.moves {
+        for g in groups {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} |",
@@ -1423,10 +1410,7 @@ pub(crate) fn markdown(d: &Diff, top: usize) -> String {
         ("By carrier", &d.by_carrier),
         ("By zone (carrier/zone)", &d.by_zone),
     ] {
-        let rows: Vec<(&String, &Volume)> = map
-            .iter()
-            .filter(|(_, v)| v.base_parcels != v.head_parcels || v.base_cents != v.head_cents)
-            .collect();
+        let rows: Vec<(&String, &Volume)> = map.iter().filter(|(_, v)| v.changed()).collect();
         if rows.is_empty() {
             continue;
         }

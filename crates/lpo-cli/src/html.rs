@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use lpo_config::orders::InputOrder;
 use lpo_engine::Engine;
 
-use crate::diff::{Diff, PlanRow, Side, SideRun};
+use crate::diff::{Diff, PlanRow, Side, SideRun, Volume, money, signed};
 
 const PALETTE: [&str; 12] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -20,18 +20,6 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-fn money(c: i64) -> String {
-    crate::global::dollars(c)
-}
-
-fn signed(c: i64) -> String {
-    match c {
-        0 => "$0.00".into(),
-        c if c > 0 => format!("+{}", money(c)),
-        c => format!("-{}", money(-c)),
-    }
 }
 
 /// A colour per carrier, stable for a set of carrier ids (sorted).
@@ -536,6 +524,32 @@ pub(crate) fn optimise_report(
     )
 }
 
+/// The entries of `m`, largest `size` first (ties by key).
+fn largest_first(
+    m: &BTreeMap<String, Volume>,
+    size: impl Fn(&Volume) -> i64,
+) -> Vec<(&String, &Volume)> {
+    let mut v: Vec<(&String, &Volume)> = m.iter().collect();
+    v.sort_by(|a, b| size(b.1).cmp(&size(a.1)).then(a.0.cmp(b.0)));
+    v
+}
+
+/// Bar rows (label, [base, head]) of the first `n` entries.
+fn pair_rows(
+    entries: &[(&String, &Volume)],
+    n: usize,
+    figures: impl Fn(&Volume) -> (f64, f64),
+) -> Vec<(String, Vec<f64>)> {
+    entries
+        .iter()
+        .take(n)
+        .map(|(k, v)| {
+            let (b, h) = figures(v);
+            ((*k).clone(), vec![b, h])
+        })
+        .collect()
+}
+
 /// The report of an `lpo diff`.
 pub(crate) fn diff_report(
     d: &Diff,
@@ -557,48 +571,17 @@ pub(crate) fn diff_report(
     );
     let head_colour = "#1f77b4";
     let series = [("base", BASE_GREY), ("head", head_colour)];
-    let mut carriers: Vec<(&String, &crate::diff::Volume)> = d.by_carrier.iter().collect();
-    carriers.sort_by(|a, b| {
-        b.1.head_cents
-            .max(b.1.base_cents)
-            .cmp(&a.1.head_cents.max(a.1.base_cents))
-            .then(a.0.cmp(b.0))
+    let carriers = largest_first(&d.by_carrier, |v| v.base_cents.max(v.head_cents));
+    let cost_rows = pair_rows(&carriers, usize::MAX, |v| {
+        (v.base_cents as f64 / 100.0, v.head_cents as f64 / 100.0)
     });
-    let cost_rows: Vec<(String, Vec<f64>)> = carriers
-        .iter()
-        .map(|(c, v)| {
-            (
-                (*c).clone(),
-                vec![v.base_cents as f64 / 100.0, v.head_cents as f64 / 100.0],
-            )
-        })
-        .collect();
-    let parcel_rows: Vec<(String, Vec<f64>)> = carriers
-        .iter()
-        .map(|(c, v)| {
-            (
-                (*c).clone(),
-                vec![v.base_parcels as f64, v.head_parcels as f64],
-            )
-        })
-        .collect();
-    let mut zones: Vec<(&String, &crate::diff::Volume)> = d.by_zone.iter().collect();
-    zones.sort_by(|a, b| {
-        b.1.head_parcels
-            .max(b.1.base_parcels)
-            .cmp(&a.1.head_parcels.max(a.1.base_parcels))
-            .then(a.0.cmp(b.0))
+    let parcel_rows = pair_rows(&carriers, usize::MAX, |v| {
+        (v.base_parcels as f64, v.head_parcels as f64)
     });
-    let zone_rows: Vec<(String, Vec<f64>)> = zones
-        .iter()
-        .take(20)
-        .map(|(z, v)| {
-            (
-                (*z).clone(),
-                vec![v.base_parcels as f64, v.head_parcels as f64],
-            )
-        })
-        .collect();
+    let zones = largest_first(&d.by_zone, |v| v.base_parcels.max(v.head_parcels) as i64);
+    let zone_rows = pair_rows(&zones, 20, |v| {
+        (v.base_parcels as f64, v.head_parcels as f64)
+    });
     let dollars = |v: f64| money((v * 100.0).round() as i64);
     let count = |v: f64| format!("{v:.0}");
     let mut ring: BTreeMap<u16, u64> = BTreeMap::new();
