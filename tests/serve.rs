@@ -144,6 +144,16 @@ fn post_json(path: &str, body: &str) -> Request<Body> {
     )
 }
 
+/// An orders CSV posted to `path`, asking for the plan CSV back.
+fn plan_csv_request(path: &str, orders: &[u8]) -> Request<Body> {
+    let mut rq = req(Method::POST, path, Some("text/csv"), orders.to_vec());
+    rq.headers_mut().insert(
+        "accept",
+        "text/csv".parse().unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    rq
+}
+
 fn lpo() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lpo"));
     c.current_dir(ROOT);
@@ -507,17 +517,7 @@ fn optimise_answers_the_cli_plan_byte_for_byte() {
 
     let a = app(None);
     let rt = rt();
-    let mut rq = req(
-        Method::POST,
-        "/v1/optimise",
-        Some("text/csv"),
-        orders.clone(),
-    );
-    rq.headers_mut().insert(
-        "accept",
-        "text/csv".parse().unwrap_or_else(|e| panic!("{e:?}")),
-    );
-    let r = rt.block_on(call(&a, rq));
+    let r = rt.block_on(call(&a, plan_csv_request("/v1/optimise", &orders)));
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -577,17 +577,10 @@ fn optimise_answers_the_cli_plan_byte_for_byte() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(3));
-    let mut rq = req(
-        Method::POST,
-        "/v1/optimise?greedy=true",
-        Some("text/csv"),
-        orders.clone(),
-    );
-    rq.headers_mut().insert(
-        "accept",
-        "text/csv".parse().unwrap_or_else(|e| panic!("{e:?}")),
-    );
-    let r = rt.block_on(call(&a, rq));
+    let r = rt.block_on(call(
+        &a,
+        plan_csv_request("/v1/optimise?greedy=true", &orders),
+    ));
     assert!(
         r.body == std::fs::read(&greedy).unwrap_or_default(),
         "greedy plans differ"
