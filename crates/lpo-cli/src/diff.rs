@@ -13,9 +13,9 @@ use std::time::Instant;
 use clap::ValueEnum;
 use lpo_config::Loaded;
 use lpo_config::orders::InputOrder;
-use lpo_config::output::write_atomic;
+use lpo_config::output::{line_code, write_atomic};
 use lpo_engine::{Engine, Quote, QuoteRequest};
-use lpo_model::{Date, Line, QuoteOption, Strategy, parse_decimal};
+use lpo_model::{Date, QuoteOption, Strategy, parse_decimal};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -791,13 +791,7 @@ fn exclusion_words(
 fn lines(engine: &Engine, q: &Quote, o: &QuoteOption) -> BTreeMap<String, i64> {
     let mut m = BTreeMap::new();
     for (l, c) in q.lines(o) {
-        let code = match l {
-            Line::Base => "base".to_string(),
-            Line::Surcharge(i) => format!("surcharge:{}", engine.surcharge_id(i)),
-            Line::Fuel => "fuel".to_string(),
-            Line::Gst => "gst".to_string(),
-        };
-        *m.entry(code).or_insert(0) += c.0;
+        *m.entry(line_code(engine, l).into_owned()).or_insert(0) += c.0;
     }
     m
 }

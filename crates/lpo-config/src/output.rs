@@ -191,6 +191,16 @@ pub struct QuoteJson<'a> {
     pub rules: Vec<&'a str>,
 }
 
+/// A price line's code in the quote JSON: `base`, `fuel`, `gst` or `surcharge:<id>`.
+pub fn line_code(engine: &Engine, line: Line) -> Cow<'_, str> {
+    match line {
+        Line::Base => Cow::Borrowed("base"),
+        Line::Surcharge(i) => Cow::Owned(format!("surcharge:{}", engine.surcharge_id(i))),
+        Line::Fuel => Cow::Borrowed("fuel"),
+        Line::Gst => Cow::Borrowed("gst"),
+    }
+}
+
 /// Converts an engine quote to the contract's JSON shape.
 pub fn quote_json<'a>(engine: &'a Engine, q: &'a Quote) -> QuoteJson<'a> {
     let min_total = q
@@ -215,14 +225,7 @@ pub fn quote_json<'a>(engine: &'a Engine, q: &'a Quote) -> QuoteJson<'a> {
             let lines = q
                 .lines(o)
                 .map(|(l, c)| LineJson {
-                    code: match l {
-                        Line::Base => Cow::Borrowed("base"),
-                        Line::Surcharge(i) => {
-                            Cow::Owned(format!("surcharge:{}", engine.surcharge_id(i)))
-                        }
-                        Line::Fuel => Cow::Borrowed("fuel"),
-                        Line::Gst => Cow::Borrowed("gst"),
-                    },
+                    code: line_code(engine, l),
                     amount_cents: c.0,
                 })
                 .collect();
