@@ -549,6 +549,9 @@ fn global_sides_are_the_plans_lpo_optimise_makes() {
         "2026-11-26".as_ref(),
         "--format".as_ref(),
         "json".as_ref(),
+        // Proven optimal is what is asserted: the limit only bounds a hang.
+        "--time-limit".as_ref(),
+        "3600".as_ref(),
     ]);
     assert_eq!(
         out.status.code(),

@@ -496,6 +496,9 @@ fn optimise_answers_the_cli_plan_byte_for_byte() {
         .args([
             "optimise",
             "--quiet",
+            // Proven optimal is what is asserted: the limits only bound a hang.
+            "--time-limit",
+            "3600",
             "--date",
             DATE,
             "--orders",
@@ -515,9 +518,16 @@ fn optimise_answers_the_cli_plan_byte_for_byte() {
     let orders = std::fs::read(Path::new(ROOT).join("examples/orders.csv"))
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let a = app(None);
+    let long = Settings {
+        max_time_limit: 3600.0,
+        ..settings()
+    };
+    let a = app_at(&Path::new(ROOT).join("lpo.yaml"), long, None);
     let rt = rt();
-    let r = rt.block_on(call(&a, plan_csv_request("/v1/optimise", &orders)));
+    let r = rt.block_on(call(
+        &a,
+        plan_csv_request("/v1/optimise?time_limit=3600", &orders),
+    ));
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -535,7 +545,7 @@ fn optimise_answers_the_cli_plan_byte_for_byte() {
         &a,
         req(
             Method::POST,
-            "/v1/optimise",
+            "/v1/optimise?time_limit=3600",
             Some("text/csv"),
             orders.clone(),
         ),
@@ -617,6 +627,58 @@ fn optimise_answers_the_cli_plan_byte_for_byte() {
 }
 
 #[test]
+fn lone_cr_bodies_answer_like_lf_and_an_empty_day_under_a_hard_commitment_is_422() {
+    let a = app(None);
+    let rt = rt();
+    let lf = std::fs::read(Path::new(ROOT).join("examples/orders.csv"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cr = String::from_utf8_lossy(&lf)
+        .replace('\n', "\r")
+        .into_bytes();
+    for path in ["/v1/optimise?greedy=true", "/v1/optimise?time_limit=60"] {
+        let want = rt.block_on(call(&a, plan_csv_request(path, &lf)));
+        assert_eq!(want.status, StatusCode::OK, "{path}");
+        assert_eq!(want.body.iter().filter(|&&b| b == b'\n').count(), 1001);
+        let got = rt.block_on(call(&a, plan_csv_request(path, &cr)));
+        assert_eq!(got.status, StatusCode::OK, "{path}");
+        assert!(
+            got.body == want.body,
+            "{path}: the CR body planned differently"
+        );
+    }
+    let quotes = |body: &[u8]| {
+        let r = rt.block_on(call(
+            &a,
+            req(Method::POST, "/v1/quotes", Some("text/csv"), body.to_vec()),
+        ));
+        assert_eq!(r.status, StatusCode::OK);
+        r.json()["results"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(quotes(&cr), 1000);
+    assert_eq!(quotes(&lf), 1000);
+    // Text after the header but no row: a field problem, not an empty answer.
+    let r = rt.block_on(call(
+        &a,
+        plan_csv_request(
+            "/v1/optimise",
+            b"order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm\r,,,,,\r",
+        ),
+    ));
+    r.problem(422, "invalid-field");
+    // A header alone under the bundled constraints: the hard Aramex commitment cannot hold.
+    let r = rt.block_on(call(
+        &a,
+        plan_csv_request(
+            "/v1/optimise",
+            b"order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm\n",
+        ),
+    ));
+    let p = r.problem(422, "infeasible");
+    assert_eq!(p["code"], 4, "{p}");
+    assert!(p.to_string().contains("aramex_daily_minimum"), "{p}");
+}
+
+#[test]
 fn validate_reports_the_diagnostics_of_lpo_validate() {
     let a = app(None);
     let rt = rt();
@@ -673,6 +735,14 @@ fn samples(text: &str) -> Vec<(String, f64)> {
             )
         })
         .collect()
+}
+
+/// `lpo_http_requests_in_flight` of a `/metrics` body.
+fn in_flight(metrics: &[u8]) -> f64 {
+    samples(&String::from_utf8_lossy(metrics))
+        .into_iter()
+        .find(|(k, _)| k == "lpo_http_requests_in_flight")
+        .map_or(-1.0, |(_, v)| v)
 }
 
 #[test]
@@ -1063,11 +1133,11 @@ impl Conn {
         })
     }
 
-    /// Whether the server closed the connection (read gives EOF or a reset) within 5 s; a read
-    /// that times out means it is still open.
+    /// Whether the server closes the connection (read gives EOF or a reset); a read that is
+    /// still waiting after 300 s (a bound on a hang, not a speed) means it stays open.
     fn closed(&mut self) -> bool {
         let mut b = [0u8; 64];
-        let _ = self.s.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = self.s.set_read_timeout(Some(Duration::from_secs(300)));
         match self.s.read(&mut b) {
             Ok(0) => true,
             Ok(_) => false,
@@ -1107,101 +1177,140 @@ fn start(
     (addr, stop, h)
 }
 
-#[test]
-fn reload_every_50ms_under_load_fails_no_request() {
-    let (_keep, manifest) = config_copy();
-    let a = app_at(&manifest, settings(), None);
-    let (addr, stop, server) = start(a.clone());
-    let versions = Arc::new(std::sync::Mutex::new(BTreeSet::from([a
-        .snapshot()
-        .version()
-        .to_string()])));
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+/// Waits until `ok()` holds. The deadline only bounds a hang (a slow machine just waits
+/// longer); running out of it fails the test, naming what never happened.
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !ok() {
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
 
-    let reloader = {
-        let (a, versions, done, manifest) =
-            (a.clone(), versions.clone(), done.clone(), manifest.clone());
-        std::thread::spawn(move || {
-            let rt = rt();
-            let daily = manifest.with_file_name("constraints").join("daily.yaml");
-            let original = std::fs::read_to_string(&daily).unwrap_or_default();
-            let good_manifest = std::fs::read_to_string(&manifest).unwrap_or_default();
-            let (mut ok, mut refused) = (0, 0);
-            let mut i = 0u32;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                i += 1;
-                if i.is_multiple_of(5) {
-                    // A broken manifest: refused, and the old config keeps serving.
-                    std::fs::write(&manifest, "carriers: [").unwrap_or_else(|e| panic!("{e}"));
-                    assert!(
-                        rt.block_on(a.reload("test")).is_err(),
-                        "a broken config was swapped in"
-                    );
-                    refused += 1;
-                    std::fs::write(&manifest, &good_manifest).unwrap_or_else(|e| panic!("{e}"));
-                } else {
-                    std::fs::write(&daily, format!("{original}\n# variant {}\n", i % 2))
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    let r = rt
-                        .block_on(a.reload("test"))
-                        .unwrap_or_else(|p| panic!("{p:?}"));
-                    versions
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(r.config_version);
-                    ok += 1;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            (ok, refused)
-        })
-    };
+/// `POST /admin/reload` on its own connection; the answer comes once the reload has finished
+/// (swapped in, or refused).
+fn admin_reload(addr: std::net::SocketAddr) -> Resp {
+    let mut c = Conn::open(addr);
+    c.s.set_read_timeout(Some(Duration::from_secs(300)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.s.write_all(
+        b"POST /admin/reload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\nContent-Length: 0\r\n\r\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    c.read()
+        .unwrap_or_else(|e| panic!("the reload got no answer: {e}"))
+}
+
+#[test]
+fn reloads_under_load_fail_no_request() {
+    // Good reloads (a new version each) and broken ones (refused), in a fixed order, each driven
+    // through the admin route and waited for, while four clients keep quoting.
+    const STEPS: [bool; 10] = [
+        true, true, false, true, true, false, true, true, false, true,
+    ];
+    const BETWEEN: u64 = 8;
+    let (_keep, manifest) = config_copy();
+    let a = app_at(&manifest, settings(), Some("tok"));
+    let (addr, stop, server) = start(a.clone());
+    let initial = a.snapshot().version().to_string();
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answered = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = Arc::new(std::sync::Mutex::new(BTreeSet::<String>::new()));
     let clients: Vec<_> = (0..4)
         .map(|_| {
+            let (stopping, answered, seen) = (stopping.clone(), answered.clone(), seen.clone());
             std::thread::spawn(move || {
                 let mut c = Conn::open(addr);
-                let mut seen = Vec::new();
-                let t = Instant::now();
-                while t.elapsed() < Duration::from_secs(3) {
+                while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
                     let r = c
                         .send("POST", "/v1/quote", TYPICAL)
                         .unwrap_or_else(|e| panic!("request failed: {e}"));
                     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-                    let body_version = r.json()["config_version"]
+                    let v = r.json()["config_version"]
                         .as_str()
                         .unwrap_or("")
                         .to_string();
-                    assert_eq!(r.header("lpo-config-version"), body_version);
-                    seen.push(body_version);
+                    assert_eq!(r.header("lpo-config-version"), v);
+                    seen.lock().unwrap_or_else(|e| e.into_inner()).insert(v);
+                    answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
-                seen
             })
         })
         .collect();
-    let seen: Vec<String> = clients
-        .into_iter()
-        .flat_map(|c| c.join().unwrap_or_else(|_| panic!("client panicked")))
-        .collect();
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (ok, refused) = reloader
-        .join()
-        .unwrap_or_else(|_| panic!("reloader panicked"));
+    let more_answers = |n: u64| {
+        let target = answered.load(std::sync::atomic::Ordering::SeqCst) + n;
+        wait_until(&format!("{target} answered quotes"), || {
+            answered.load(std::sync::atomic::Ordering::SeqCst) >= target
+        });
+    };
+    let daily = manifest.with_file_name("constraints").join("daily.yaml");
+    let original = std::fs::read_to_string(&daily).unwrap_or_else(|e| panic!("{e}"));
+    let good_manifest = std::fs::read_to_string(&manifest).unwrap_or_else(|e| panic!("{e}"));
+    let mut loaded = vec![initial.clone()];
+    for (k, good) in STEPS.into_iter().enumerate() {
+        more_answers(BETWEEN);
+        let serving = loaded.last().cloned().unwrap_or_default();
+        if good {
+            std::fs::write(&daily, format!("{original}\n# variant {k}\n"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let r = admin_reload(addr);
+            assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            let v = r.json()["config_version"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            assert_eq!(r.json()["previous_version"], serving.as_str());
+            assert_eq!(r.json()["changed"], true);
+            assert!(!loaded.contains(&v), "step {k}: version {v} again");
+            assert_eq!(a.snapshot().version(), v);
+            loaded.push(v.clone());
+            wait_until(&format!("a quote answered by version {v}"), || {
+                seen.lock().unwrap_or_else(|e| e.into_inner()).contains(&v)
+            });
+        } else {
+            // A broken manifest: refused, and the old config keeps serving.
+            std::fs::write(&manifest, "carriers: [").unwrap_or_else(|e| panic!("{e}"));
+            let r = admin_reload(addr);
+            assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+            assert_eq!(r.header("lpo-config-version"), serving);
+            assert_eq!(
+                a.snapshot().version(),
+                serving,
+                "a broken config was swapped in"
+            );
+            std::fs::write(&manifest, &good_manifest).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    more_answers(BETWEEN);
+    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    for c in clients {
+        c.join()
+            .unwrap_or_else(|_| panic!("a client saw a failed request"));
+    }
+    let text = String::from_utf8_lossy(
+        &Conn::open(addr)
+            .send("GET", "/metrics", "")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .body,
+    )
+    .to_string();
     let _ = stop.send(());
     server.join().unwrap_or_else(|_| panic!("server panicked"));
-    let versions = versions.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    assert!(
-        ok >= 5 && refused >= 1,
-        "only {ok} reloads and {refused} refusals"
-    );
-    let distinct: BTreeSet<&String> = seen.iter().collect();
-    assert!(
-        distinct.len() >= 2,
-        "responses never saw a reload: {distinct:?}"
-    );
-    for v in &seen {
-        assert!(versions.contains(v), "version {v} was never loaded");
-    }
-    assert!(seen.len() > 100, "{} requests", seen.len());
+    // Every version served was seen by a client, and no other.
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(seen, loaded.iter().cloned().collect::<BTreeSet<_>>());
+    assert_eq!(loaded.len(), 1 + STEPS.iter().filter(|g| **g).count());
+    let reloads = |result: &str| {
+        samples(&text)
+            .into_iter()
+            .find(|(k, _)| *k == format!(r#"lpo_config_reloads_total{{result="{result}"}}"#))
+            .map(|(_, v)| v)
+    };
+    assert_eq!(reloads("ok"), Some(7.0), "{text}");
+    assert_eq!(reloads("failed"), Some(3.0), "{text}");
 }
 
 #[test]
@@ -1221,14 +1330,19 @@ fn shutdown_drains_in_flight_requests_and_stops_accepting() {
     busy.s
         .write_all(format!("{}{first}", Conn::head("POST", "/v1/quote", TYPICAL.len())).as_bytes())
         .unwrap_or_else(|e| panic!("{e}"));
-    std::thread::sleep(Duration::from_millis(200));
+    let rt = rt();
+    wait_until("the half-sent quote to be in flight", || {
+        // The `/metrics` request counts itself.
+        in_flight(
+            &rt.block_on(call(&a, req(Method::GET, "/metrics", None, "")))
+                .body,
+        ) == 2.0
+    });
     let _ = stop.send(());
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(a.draining());
-    assert!(
-        std::net::TcpStream::connect(addr).is_err(),
-        "still accepting after shutdown began"
-    );
+    wait_until("the service to drain", || a.draining());
+    wait_until("the listener to close", || {
+        std::net::TcpStream::connect(addr).is_err()
+    });
     assert!(
         idle.closed(),
         "an idle keep-alive connection was kept open while draining"
@@ -1284,39 +1398,36 @@ fn the_binary_serves_reloads_on_sighup_resists_slowloris_and_drains_on_sigterm()
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("first line: {line:?}"));
 
-    let mut c = Conn::open(addr);
-    let r = c
-        .send("POST", "/v1/quote", TYPICAL)
-        .unwrap_or_else(|e| panic!("{e}"));
+    // Each request on a connection of its own: with a 1 s header timeout, an idle keep-alive
+    // connection is closed whenever this test is slower than that between two requests.
+    let ask = |method: &str, path: &str, body: &str| {
+        Conn::open(addr)
+            .send(method, path, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    };
+    let r = ask("POST", "/v1/quote", TYPICAL);
     assert_eq!(r.status, 200);
     let v0 = r.header("lpo-config-version").to_string();
 
-    // Slowloris: headers trickling in are cut off after the header timeout (1 s) while other
-    // clients are served.
+    // Slowloris: headers trickling in are cut off once the header timeout (1 s) has passed,
+    // while other clients are served. The 300 s only bounds a hang.
     let mut slow = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
     let t = Instant::now();
     let _ = slow.write_all(b"POST /v1/quote HTTP/1.1\r\nHost: x\r\n");
-    let mut cut = false;
-    while t.elapsed() < Duration::from_secs(10) {
+    loop {
         std::thread::sleep(Duration::from_millis(200));
         if slow.write_all(b"X-Slow: 1\r\n").is_err() {
-            cut = true;
             break;
         }
-        assert_eq!(
-            c.send("GET", "/healthz", "")
-                .unwrap_or_else(|e| panic!("{e}"))
-                .status,
-            200
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "a client sending headers slowly held its connection for 300 s"
         );
+        assert_eq!(ask("GET", "/healthz", "").status, 200);
     }
     assert!(
-        cut,
-        "a client sending headers slowly held its connection for 10 s"
-    );
-    assert!(
-        t.elapsed() < Duration::from_secs(5),
-        "cut after {:?}",
+        t.elapsed() >= Duration::from_secs(1),
+        "cut after {:?}, before the header timeout",
         t.elapsed()
     );
 
@@ -1325,57 +1436,31 @@ fn the_binary_serves_reloads_on_sighup_resists_slowloris_and_drains_on_sigterm()
     let text = std::fs::read_to_string(&daily).unwrap_or_default();
     std::fs::write(&daily, format!("{text}\n# changed\n")).unwrap_or_else(|e| panic!("{e}"));
     kill(pid, "-HUP");
-    let t = Instant::now();
-    let v1 = loop {
-        let r = c
-            .send("POST", "/v1/quote", TYPICAL)
-            .unwrap_or_else(|e| panic!("{e}"));
+    let mut v1 = String::new();
+    wait_until("SIGHUP to reload the changed config", || {
+        let r = ask("POST", "/v1/quote", TYPICAL);
         assert_eq!(r.status, 200);
-        let v = r.header("lpo-config-version").to_string();
-        if v != v0 {
-            break v;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "SIGHUP did not reload"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+        v1 = r.header("lpo-config-version").to_string();
+        v1 != v0
+    });
     // SIGHUP with a broken config: refused, counted, the last good one keeps serving.
     let good = std::fs::read_to_string(&manifest).unwrap_or_default();
     std::fs::write(&manifest, "warehouses: [").unwrap_or_else(|e| panic!("{e}"));
     kill(pid, "-HUP");
-    let t = Instant::now();
-    loop {
-        let m = c
-            .send("GET", "/metrics", "")
-            .unwrap_or_else(|e| panic!("{e}"));
-        if String::from_utf8_lossy(&m.body)
+    wait_until("the refused reload to be counted", || {
+        String::from_utf8_lossy(&ask("GET", "/metrics", "").body)
             .contains("lpo_config_reloads_total{result=\"failed\"} 1")
-        {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "the refused reload was not counted"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let r = c
-        .send("POST", "/v1/quote", TYPICAL)
-        .unwrap_or_else(|e| panic!("{e}"));
+    });
+    let r = ask("POST", "/v1/quote", TYPICAL);
     assert_eq!(
         (r.status, r.header("lpo-config-version")),
         (200, v1.as_str())
     );
     // The admin route reports the refusal too.
-    let mut msg = b"POST /admin/reload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer tok\r\nContent-Length: 0\r\n\r\n".to_vec();
-    c.s.write_all(&msg).unwrap_or_else(|e| panic!("{e}"));
-    let r = c.read().unwrap_or_else(|e| panic!("{e}"));
+    let r = admin_reload(addr);
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["config_version"], v1.as_str());
     std::fs::write(&manifest, good).unwrap_or_else(|e| panic!("{e}"));
-    msg.clear();
 
     // SIGTERM with a request in flight: it completes, then the process exits 0.
     let mut busy = Conn::open(addr);
@@ -1383,9 +1468,13 @@ fn the_binary_serves_reloads_on_sighup_resists_slowloris_and_drains_on_sigterm()
     busy.s
         .write_all(format!("{}{first}", Conn::head("POST", "/v1/quote", TYPICAL.len())).as_bytes())
         .unwrap_or_else(|e| panic!("{e}"));
-    std::thread::sleep(Duration::from_millis(200));
+    wait_until("the half-sent quote to be in flight", || {
+        in_flight(&ask("GET", "/metrics", "").body) == 2.0
+    });
     kill(pid, "-TERM");
-    std::thread::sleep(Duration::from_millis(300));
+    wait_until("the listener to close", || {
+        std::net::TcpStream::connect(addr).is_err()
+    });
     busy.s
         .write_all(rest.as_bytes())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -1399,8 +1488,8 @@ fn the_binary_serves_reloads_on_sighup_resists_slowloris_and_drains_on_sigterm()
             break s;
         }
         assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "no exit after SIGTERM"
+            t.elapsed() < Duration::from_secs(300),
+            "no exit 300 s after SIGTERM"
         );
         std::thread::sleep(Duration::from_millis(50));
     };

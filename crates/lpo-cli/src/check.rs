@@ -65,7 +65,8 @@ struct Placed {
 }
 
 fn read_plan(data: &[u8]) -> Result<Vec<PlanRow>, String> {
-    let mut rdr = csv::ReaderBuilder::new().from_reader(data);
+    let data = lpo_config::line_ends::unify(data, lpo_config::line_ends::Syntax::Csv(b','));
+    let mut rdr = csv::ReaderBuilder::new().from_reader(&*data);
     let headers = rdr.headers().map_err(|e| e.to_string())?.clone();
     let col = |name: &str| {
         headers
@@ -348,10 +349,10 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
 
     let shown = problems.len().min(a.max_problems);
     for p in &problems[..shown] {
-        eprintln!("error: {p}");
+        note!("error: {p}");
     }
     if problems.len() > shown {
-        eprintln!("… and {} more", problems.len() - shown);
+        note!("… and {} more", problems.len() - shown);
     }
     let summary = format!(
         "{} orders, {} plan rows, {} allocated; re-priced total ${total}; {} constraint(s) checked",

@@ -526,7 +526,7 @@ fn load_side(
         }),
         Err(diags) => {
             for d in &diags {
-                eprintln!("[{w}: {label}] {d}\n");
+                note!("[{w}: {label}] {d}\n");
             }
             let errors = diags
                 .iter()
@@ -1524,7 +1524,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             .iter()
             .map(|(n, s)| format!("{n} {:.0} ms", s * 1e3))
             .collect();
-        eprintln!(
+        note!(
             "diff of {} orders in {:.2} s ({}){}",
             orders.len(),
             t0.elapsed().as_secs_f64(),

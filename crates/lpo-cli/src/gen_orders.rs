@@ -114,9 +114,16 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         let metro = CAPITALS
             .iter()
             .any(|&c| haversine_m(c, (info.lat, info.lon)) < 50_000.0);
-        let subs = engine.postcodes.suburbs_of(pc);
-        for (name, _) in subs {
-            places.push((pc, name, info.state.as_str()));
+        // Each name once (4380 MINGOOLA is in two states: its first row's), in its own state.
+        let all = engine.postcodes.suburbs_of(pc);
+        let subs: Vec<_> = all
+            .iter()
+            .enumerate()
+            .filter(|&(i, l)| !all[..i].iter().any(|m| m.name == l.name))
+            .map(|(_, l)| l)
+            .collect();
+        for l in &subs {
+            places.push((pc, &l.name, l.state.as_str()));
             weights.push(if metro { 12.0 } else { 1.0 } / subs.len() as f64);
         }
     }
@@ -207,6 +214,6 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     }
     write_atomic(&a.out, &[out.as_bytes()])
         .map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
-    eprintln!("wrote {} orders to {}", a.count, a.out.display());
+    note!("wrote {} orders to {}", a.count, a.out.display());
     Ok(exit::OK)
 }

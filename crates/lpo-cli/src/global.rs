@@ -252,7 +252,7 @@ pub(crate) fn run(
     let batch = lpo_solve::merge(runs);
     tm.price = t.elapsed();
     if !a.quiet {
-        eprintln!(
+        note!(
             "global: {} orders in {} classes ({} columns before aggregation); solving…",
             group(batch.orders_in_model()),
             group(batch.classes.len() as u64),
@@ -346,7 +346,7 @@ pub(crate) fn run(
 
     let report = report_json(engine, cons, &batch, &sol, tm, plan_total);
     if !a.quiet {
-        eprintln!("{}", summary(engine, cons, &batch, &sol, &report));
+        note!("{}", summary(engine, cons, &batch, &sol, &report));
     }
     Ok(Solved::Plan { done, report })
 }
@@ -374,6 +374,7 @@ fn row(
             &input.id,
             "unallocated",
             &unallocated_reason(engine, q),
+            &q.warnings,
         );
         return OrderStatus::Unallocated;
     };
@@ -384,6 +385,7 @@ fn row(
             &input.id,
             "unallocated",
             "internal: the order's options changed between pricing and writing",
+            &q.warnings,
         );
         return OrderStatus::Unallocated;
     };
@@ -400,7 +402,14 @@ fn row(
         option as u16,
         band,
     ));
-    push_allocated(&mut out.plan, engine, &input.id, &chosen, &reason.join(" "));
+    push_allocated(
+        &mut out.plan,
+        engine,
+        &input.id,
+        &chosen,
+        &reason.join(" "),
+        &q.warnings,
+    );
     OrderStatus::Allocated {
         carrier: engine.service(chosen.service).map_or(0, |s| s.carrier),
         total: chosen.total,

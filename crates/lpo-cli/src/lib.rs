@@ -9,6 +9,14 @@ macro_rules! say {
     };
 }
 
+/// `eprintln!` that never panics: when standard error is gone (`lpo … 2>&1 | head`), the
+/// message is dropped and the command goes on to its own exit code.
+macro_rules! note {
+    ($($t:tt)*) => {
+        $crate::note_line(&format!($($t)*))
+    };
+}
+
 mod check;
 mod diff;
 mod explain;
@@ -127,7 +135,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            note!("error: {}", f.message);
             ExitCode::from(f.code)
         }
     }
@@ -141,6 +149,13 @@ pub fn emit(line: &str) {
     if writeln!(out, "{line}").is_err() {
         std::process::exit(i32::from(exit::FAILURE));
     }
+}
+
+/// Writes one line to standard error, ignoring a closed or failing stream: what is said there
+/// is for a person, and losing it must not change what the command does or its exit code.
+pub fn note_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// The manifest to use: `--config`, or `lpo.yaml` found from the current folder upwards.
@@ -164,7 +179,7 @@ pub fn manifest_path(cli: &Cli) -> Result<PathBuf, Failure> {
 /// Prints diagnostics to stderr, human-readable.
 pub fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{d}\n");
+        note!("{d}\n");
     }
 }
 

@@ -121,7 +121,13 @@ pub(crate) fn quote_or_reject(
         Ok(order) => order,
         Err(errs) => {
             let reason: Vec<String> = errs.iter().map(|e| format!("invalid_input: {e}")).collect();
-            push_unplaced(&mut out.plan, &input.id, "rejected", &reason.join("; "));
+            push_unplaced(
+                &mut out.plan,
+                &input.id,
+                "rejected",
+                &reason.join("; "),
+                &[],
+            );
             return false;
         }
     };
@@ -132,6 +138,7 @@ pub(crate) fn quote_or_reject(
             &input.id,
             "rejected",
             &format!("{}: line {}, {e}", e.code, lines.join(" ")),
+            &[],
         );
         return false;
     }
@@ -156,7 +163,14 @@ fn process(
     match q.selected() {
         Some(best) => {
             let rules = rule_ids(engine, q);
-            push_allocated(&mut out.plan, engine, &input.id, best, &rules.join(" "));
+            push_allocated(
+                &mut out.plan,
+                engine,
+                &input.id,
+                best,
+                &rules.join(" "),
+                &q.warnings,
+            );
             let carrier = engine.service(best.service).map_or(0, |s| s.carrier);
             Status::Allocated {
                 carrier,
@@ -169,6 +183,7 @@ fn process(
                 &input.id,
                 "unallocated",
                 &unallocated_reason(engine, q),
+                &q.warnings,
             );
             Status::Unallocated
         }
@@ -255,7 +270,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
                 done
             }
             crate::global::Solved::Infeasible { reasons, report } => {
-                eprintln!("error: {}", crate::global::infeasible_message(&reasons));
+                note!("error: {}", crate::global::infeasible_message(&reasons));
                 if let (Some(path), None) = (&a.report, html) {
                     crate::global::write_report(path, &report)?;
                 }
@@ -416,7 +431,7 @@ fn finish(
         if let Some(p) = &a.options_out {
             let _ = write!(s, ", options to {}", p.display());
         }
-        eprintln!("{s}");
+        note!("{s}");
     }
     // A million orders own millions of small allocations; the process is about to exit, so let
     // the operating system reclaim them at once instead of freeing them one by one.

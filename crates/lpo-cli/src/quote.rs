@@ -215,9 +215,8 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
 fn print_human(engine: &Engine, order: &Order, q: &Quote) {
     let to = &order.to;
     let state = engine
-        .postcodes
-        .get(to.postcode)
-        .map(|p| p.state.as_str())
+        .destination_state(order)
+        .map(|s| s.as_str())
         .unwrap_or("");
     say!(
         "{} parcel(s), {} kg, to {:04}{} {state} ({}), ship date {}; config {}",
@@ -232,6 +231,9 @@ fn print_human(engine: &Engine, order: &Order, q: &Quote) {
         q.date,
         engine.version
     );
+    for w in &q.warnings {
+        say!("warning: {w}");
+    }
     if q.options.is_empty() {
         say!("\nNo service can take this order.");
     } else {

@@ -48,7 +48,7 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
             let (errors, warnings, failed) = (v.errors, v.warnings, v.failed);
             print_diagnostics(&v.diagnostics);
             match &v.summary {
-                Some(s) if !failed => eprintln!(
+                Some(s) if !failed => note!(
                     "config OK: {} carriers, {} services, {} warehouses, {} postcodes, {} rules ({} cases), {} constraints from {} files ({} warning(s)); version {} [{:.0} ms]",
                     s["carriers"],
                     s["services"],
@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
                     s["config_version"].as_str().unwrap_or(""),
                     elapsed.as_secs_f64() * 1000.0
                 ),
-                _ => eprintln!("config invalid: {errors} error(s), {warnings} warning(s)"),
+                _ => note!("config invalid: {errors} error(s), {warnings} warning(s)"),
             }
         }
     }
@@ -169,6 +169,6 @@ pub fn schema_text(kind: SchemaKind) -> String {
 }
 
 pub fn schema(args: &SchemaArgs) -> Outcome {
-    print!("{}", schema_text(args.kind));
+    say!("{}", schema_text(args.kind).trim_end_matches('\n'));
     Ok(exit::OK)
 }

@@ -4,6 +4,7 @@
 pub mod constraints;
 pub mod diag;
 pub mod files;
+pub mod line_ends;
 mod load;
 pub mod orders;
 

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics, Pos, did_you_mean};
 use crate::files::*;
+use crate::line_ends::Syntax;
 
 /// A lane's rows while a rate table is read: eta, first line, (band, line) rows.
 type LaneRows = (u8, u64, Vec<(Band, u64)>);
@@ -221,7 +222,9 @@ impl Loader {
         }
     }
 
-    pub(crate) fn read(&mut self, path: &Path) -> Option<String> {
+    /// Reads a config file whole, recording its bytes for the version hash. Lone-CR line ends
+    /// come back as LF, so every reader counts lines alike; the hash is of the bytes as read.
+    pub(crate) fn read(&mut self, path: &Path, syntax: Syntax) -> Option<String> {
         let rel = self.rel(path);
         let pos = Pos::file(&rel);
         match std::fs::metadata(path) {
@@ -252,11 +255,12 @@ impl Loader {
         self.hasher.update(rel.as_bytes());
         self.hasher.update([0]);
         self.hasher.update(&bytes);
+        let text = crate::line_ends::unify(&bytes, syntax).into_owned();
         self.files.push(ConfigFile {
             path: rel.clone(),
-            bytes: bytes.clone(),
+            bytes,
         });
-        match String::from_utf8(bytes) {
+        match String::from_utf8(text) {
             Ok(s) => Some(s),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
@@ -346,7 +350,7 @@ impl Loader {
     }
 
     pub(crate) fn yaml<T: DeserializeOwned>(&mut self, path: &Path) -> Option<(T, String)> {
-        let text = self.read(path)?;
+        let text = self.read(path, Syntax::Text)?;
         let rel = self.rel(path);
         match serde_saphyr::from_str::<T>(&text) {
             Ok(v) => Some((v, rel)),
@@ -488,7 +492,7 @@ impl Loader {
     }
 
     fn postcodes(&mut self, path: &Path) -> Option<PostcodeIndex> {
-        let text = self.read(path)?;
+        let text = self.read(path, Syntax::Csv(b'\t'))?;
         let rel = self.rel(path);
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(b'\t')
@@ -908,7 +912,7 @@ impl Loader {
         let mut by_suburb: FxHashMap<u16, Vec<(Box<str>, u16)>> = FxHashMap::default();
         if let Some(file) = &cf.zones.file {
             let path = self.resolve(rel, file)?;
-            let text = self.read(&path)?;
+            let text = self.read(&path, Syntax::Csv(b','))?;
             let zrel = self.rel(&path);
             let mut ranges: Vec<(u16, u16, u16, u64)> = Vec::new();
             let mut singles: BTreeMap<u16, (u16, u64)> = BTreeMap::new();
@@ -1070,7 +1074,7 @@ impl Loader {
     }
 
     pub(crate) fn geojson(&mut self, path: &Path) -> Option<MultiPolygon<f64>> {
-        let text = self.read(path)?;
+        let text = self.read(path, Syntax::Text)?;
         let rel = self.rel(path);
         let bad = |l: &mut Loader, msg: String| {
             l.diags.error(
@@ -1323,7 +1327,7 @@ impl Loader {
         zones: &ZoneMap,
     ) -> Option<RateTable> {
         let path = self.resolve(rel, &t.file)?;
-        let text = self.read(&path)?;
+        let text = self.read(&path, Syntax::Csv(b','))?;
         let trel = self.rel(&path);
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
@@ -1844,7 +1848,7 @@ impl Loader {
         }
         if let Some(f) = &c.destinations {
             let path = self.resolve(rel, f)?;
-            let text = self.read(&path)?;
+            let text = self.read(&path, Syntax::Csv(b','))?;
             let drel = self.rel(&path);
             let mut map: FxHashMap<u16, Vec<Box<str>>> = FxHashMap::default();
             let mut rdr = csv::ReaderBuilder::new()

@@ -64,6 +64,11 @@ pub enum OrdersError {
     DuplicateColumn(String),
     #[error("line {line}: {message}")]
     Csv { line: u64, message: String },
+    /// Text after the header, but not one row with a value in it.
+    #[error(
+        "no order rows: the {lines} line(s) after the header are blank or hold only empty fields"
+    )]
+    NoRows { lines: u64 },
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -441,8 +446,10 @@ fn merge_row(o: &mut Order, row: &Order) {
 }
 
 /// Reads an orders CSV held in memory. Orders come back in order of first appearance.
+/// Lines may end in LF, CRLF or a lone CR.
 pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let data = crate::line_ends::unify(data, crate::line_ends::Syntax::Csv(b','));
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&data);
     let header_end = data
         .iter()
         .position(|&b| b == b'\n')
@@ -652,6 +659,12 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                 }
             }
         }
+    }
+    if orders.is_empty() && body.iter().any(|b| !b.is_ascii_whitespace()) {
+        return Err(OrdersError::NoRows {
+            lines: memchr::memchr_iter(b'\n', body).count() as u64
+                + u64::from(!body.ends_with(b"\n")),
+        });
     }
     Ok(orders)
 }

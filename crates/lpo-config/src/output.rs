@@ -8,8 +8,9 @@ use lpo_engine::{Engine, Quote};
 use lpo_model::{Cents, Line, QuoteOption};
 use serde::Serialize;
 
-/// Header of the plan CSV, as the contract fixes it.
-pub const PLAN_HEADER: &str = "order_id,status,from,carrier,service,zone,chargeable_kg,base,surcharges,fuel,gst,total,eta_days,reason\n";
+/// Header of the plan CSV: the contract's columns, then `warnings` (what the order's address
+/// left uncertain, such as a suburb the postcode table does not know).
+pub const PLAN_HEADER: &str = "order_id,status,from,carrier,service,zone,chargeable_kg,base,surcharges,fuel,gst,total,eta_days,reason,warnings\n";
 
 /// Header of the options CSV.
 pub const OPTIONS_HEADER: &str =
@@ -42,6 +43,7 @@ pub fn push_allocated(
     order_id: &str,
     o: &QuoteOption,
     reason: &str,
+    warnings: &[String],
 ) {
     use std::fmt::Write as _;
     let (carrier, service) = engine.service_ids(o.service);
@@ -64,16 +66,29 @@ pub fn push_allocated(
         o.eta_days
     );
     push_field(buf, reason);
-    buf.push('\n');
+    push_warnings(buf, warnings);
 }
 
 /// Appends an `unallocated` or `rejected` plan row.
-pub fn push_unplaced(buf: &mut String, order_id: &str, status: &str, reason: &str) {
+pub fn push_unplaced(
+    buf: &mut String,
+    order_id: &str,
+    status: &str,
+    reason: &str,
+    warnings: &[String],
+) {
     push_field(buf, order_id);
     buf.push(',');
     buf.push_str(status);
     buf.push_str(",,,,,,,,,,,,");
     push_field(buf, reason);
+    push_warnings(buf, warnings);
+}
+
+/// The `warnings` field, `; `-separated, and the row's end.
+fn push_warnings(buf: &mut String, warnings: &[String]) {
+    buf.push(',');
+    push_field(buf, &warnings.join("; "));
     buf.push('\n');
 }
 
@@ -189,6 +204,10 @@ pub struct QuoteJson<'a> {
     pub selected: Option<SelectedJson<'a>>,
     /// Ids of the business rules that changed the outcome.
     pub rules: Vec<&'a str>,
+    /// What the destination left uncertain, as `code: detail` (`unknown_suburb`: the postcode
+    /// table does not know the suburb in its postcode; `state_from_suburb`: the suburb's state
+    /// was used instead of the one given). Empty when nothing is in doubt.
+    pub warnings: &'a [String],
 }
 
 /// A price line's code in the quote JSON: `base`, `fuel`, `gst` or `surcharge:<id>`.
@@ -281,6 +300,7 @@ pub fn quote_json<'a>(engine: &'a Engine, q: &'a Quote) -> QuoteJson<'a> {
             .filter_map(|r| engine.rules.get(r as usize))
             .map(|r| r.id.as_str())
             .collect(),
+        warnings: &q.warnings,
     }
 }
 

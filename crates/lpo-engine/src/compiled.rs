@@ -17,27 +17,78 @@ pub const POSTCODES: usize = 10_000;
 /// What is known of a postcode: its state and centroid.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PostcodeInfo {
+    /// The state of the postcode's first row in the table (its main state).
     pub state: State,
+    /// Every state its localities lie in: several for postcodes across a border (2620 is ACT
+    /// and NSW, which includes Queanbeyan).
+    pub states: States,
     pub lat: f64,
     pub lon: f64,
 }
 
-/// Localities of one postcode: upper-cased name and (lat, lon).
-pub type Localities = Vec<(Box<str>, (f64, f64))>;
+/// A set of states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct States(u8);
+
+impl States {
+    fn bit(s: State) -> u8 {
+        1 << (s as u8)
+    }
+
+    pub fn insert(&mut self, s: State) {
+        self.0 |= States::bit(s);
+    }
+
+    pub fn contains(self, s: State) -> bool {
+        self.0 & States::bit(s) != 0
+    }
+
+    /// In the order of [`State::ALL`].
+    pub fn iter(self) -> impl Iterator<Item = State> {
+        State::ALL.into_iter().filter(move |&s| self.contains(s))
+    }
+}
+
+impl std::fmt::Display for States {
+    /// `VIC`, `ACT or NSW`, `SA, WA or NT`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.iter().map(State::as_str).collect();
+        match names.split_last() {
+            None => Ok(()),
+            Some((last, [])) => f.write_str(last),
+            Some((last, rest)) => write!(f, "{} or {last}", rest.join(", ")),
+        }
+    }
+}
+
+/// A locality of a postcode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Locality {
+    /// Upper-cased name.
+    pub name: Box<str>,
+    /// (lat, lon).
+    pub point: (f64, f64),
+    pub state: State,
+}
+
+/// Localities of one postcode.
+pub type Localities = Vec<Locality>;
 
 /// O(1) postcode lookups and suburb centroids.
 #[derive(Debug, Clone)]
 pub struct PostcodeIndex {
     by_code: Vec<Option<PostcodeInfo>>,
-    /// Localities per postcode: upper-cased name and centroid.
+    /// Localities per postcode.
     suburbs: HashMap<u16, Localities>,
 }
 
 impl PostcodeIndex {
     /// From (postcode, upper-cased locality, state, lat, lon) rows; a postcode's centroid is the
-    /// mean of its rows' coordinates.
+    /// mean of its rows' coordinates. A name that appears twice in one postcode and state is
+    /// kept once (its first row); in two states (4380 MINGOOLA is in NSW and QLD), once each.
     pub fn new(rows: &[(u16, String, State, f64, f64)]) -> PostcodeIndex {
-        let mut sums: Vec<(f64, f64, u32, Option<State>)> = vec![(0.0, 0.0, 0, None); POSTCODES];
+        let mut sums: Vec<(f64, f64, u32, Option<State>, States)> =
+            vec![(0.0, 0.0, 0, None, States::default()); POSTCODES];
         let mut suburbs: HashMap<u16, Localities> = HashMap::default();
         for (pc, name, state, lat, lon) in rows {
             if let Some(s) = sums.get_mut(usize::from(*pc)) {
@@ -45,17 +96,23 @@ impl PostcodeIndex {
                 s.1 += lon;
                 s.2 += 1;
                 s.3.get_or_insert(*state);
+                s.4.insert(*state);
             }
             let list = suburbs.entry(*pc).or_default();
-            if !list.iter().any(|(n, _)| **n == **name) {
-                list.push((name.clone().into_boxed_str(), (*lat, *lon)));
+            if !list.iter().any(|l| *l.name == **name && l.state == *state) {
+                list.push(Locality {
+                    name: name.clone().into_boxed_str(),
+                    point: (*lat, *lon),
+                    state: *state,
+                });
             }
         }
         let by_code = sums
             .into_iter()
-            .map(|(la, lo, n, st)| {
+            .map(|(la, lo, n, st, states)| {
                 st.map(|state| PostcodeInfo {
                     state,
+                    states,
                     lat: la / f64::from(n),
                     lon: lo / f64::from(n),
                 })
@@ -70,13 +127,19 @@ impl PostcodeIndex {
             .and_then(Option::as_ref)
     }
 
-    /// Centroid of a locality within a postcode (name compared upper-cased).
-    pub fn suburb_point(&self, postcode: u16, suburb: &str) -> Option<(f64, f64)> {
-        self.suburbs
+    /// A locality of a postcode by name (compared upper-cased). When the name stands in two
+    /// states, the one in `state` if given, else the first.
+    pub fn locality(&self, postcode: u16, suburb: &str, state: Option<State>) -> Option<&Locality> {
+        let mut named = self
+            .suburbs
             .get(&postcode)?
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(suburb))
-            .map(|(_, p)| *p)
+            .filter(|l| l.name.eq_ignore_ascii_case(suburb));
+        let first = named.next()?;
+        if state.is_none_or(|s| s == first.state) {
+            return Some(first);
+        }
+        Some(named.find(|l| Some(l.state) == state).unwrap_or(first))
     }
 
     /// Every (postcode, info) known, in postcode order.
@@ -87,7 +150,7 @@ impl PostcodeIndex {
             .filter_map(|(i, p)| Some((u16::try_from(i).ok()?, p.as_ref()?)))
     }
 
-    pub fn suburbs_of(&self, postcode: u16) -> &[(Box<str>, (f64, f64))] {
+    pub fn suburbs_of(&self, postcode: u16) -> &[Locality] {
         self.suburbs.get(&postcode).map_or(&[], Vec::as_slice)
     }
 }

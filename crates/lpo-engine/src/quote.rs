@@ -3,11 +3,11 @@
 use std::fmt;
 
 use lpo_model::{
-    Bp, Cents, Date, Exclusion, Line, Order, QuoteOption, ReasonCode, ServiceLevel, Strategy,
+    Bp, Cents, Date, Exclusion, Line, Order, QuoteOption, ReasonCode, ServiceLevel, State, Strategy,
 };
 use rayon::prelude::*;
 
-use crate::compiled::{DefaultFrom, Engine, RateKind, Service};
+use crate::compiled::{DefaultFrom, Engine, Locality, RateKind, Service};
 use crate::price::{Ctx, Prep, kg, prepare, price};
 use crate::rules::{self, Candidate, Subject};
 use crate::spatial::haversine_m;
@@ -56,6 +56,8 @@ pub struct Quote {
     pub surcharge_lines: Vec<(u32, Cents)>,
     /// What each business rule did, in the order it happened.
     pub trace: Vec<rules::Hit>,
+    /// What the destination left uncertain ([`Engine::address_warnings`]).
+    pub warnings: Vec<String>,
     prep: Prep,
     /// The destination's zone per carrier, looked up when a service of the carrier first needs it
     /// (outer `None`: not looked up yet; inner `None`: not served).
@@ -75,6 +77,7 @@ impl Default for Quote {
             dest_zones: Vec::new(),
             surcharge_lines: Vec::new(),
             trace: Vec::new(),
+            warnings: Vec::new(),
             prep: Prep::default(),
             rule_pass: Vec::new(),
             distances: Vec::new(),
@@ -293,12 +296,15 @@ impl Engine {
             ),
         })?;
         if let Some(st) = to.state
-            && st != info.state
+            && !info.states.contains(st)
         {
             return Err(OrderError {
                 field: "to_state",
                 code: "state_mismatch",
-                message: format!("postcode {:04} is in {}, not {st}", to.postcode, info.state),
+                message: format!(
+                    "postcode {:04} is in {}, not {st}",
+                    to.postcode, info.states
+                ),
             });
         }
         if order.parcels.is_empty() {
@@ -341,16 +347,62 @@ impl Engine {
         Ok(())
     }
 
+    /// The destination's locality in the postcode table, when the order names a suburb that the
+    /// table knows in its postcode.
+    pub fn destination_locality(&self, order: &Order) -> Option<&Locality> {
+        let to = &order.to;
+        self.postcodes
+            .locality(to.postcode, to.suburb.as_deref()?, to.state)
+    }
+
     /// The destination point: exact coordinates, else the suburb's, else the postcode centroid.
     pub fn destination_point(&self, order: &Order) -> Option<(f64, f64)> {
         let to = &order.to;
         to.point
-            .or_else(|| {
-                to.suburb
-                    .as_deref()
-                    .and_then(|s| self.postcodes.suburb_point(to.postcode, s))
-            })
+            .or_else(|| self.destination_locality(order).map(|l| l.point))
             .or_else(|| self.postcodes.get(to.postcode).map(|p| (p.lat, p.lon)))
+    }
+
+    /// The destination's state, as rules see it: the suburb's when the table knows it, else the
+    /// state the order gives (one its postcode spans), else the postcode's main state.
+    pub fn destination_state(&self, order: &Order) -> Option<State> {
+        self.destination_locality(order)
+            .map(|l| l.state)
+            .or(order.to.state)
+            .or_else(|| self.postcodes.get(order.to.postcode).map(|p| p.state))
+    }
+
+    /// What an order's destination leaves uncertain, for the plan's `warnings` column and the
+    /// quote JSON: a suburb the postcode table does not know in its postcode (so suburb-level
+    /// zones, surcharges and rules cannot match it), or a state that its suburb contradicts.
+    pub fn address_warnings(&self, order: &Order) -> Vec<String> {
+        let to = &order.to;
+        let Some(suburb) = to.suburb.as_deref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        match self.destination_locality(order) {
+            None => out.push(format!(
+                "unknown_suburb: `{suburb}` is not a locality of {:04} in the postcode table; {}, and suburb-level zones, surcharges and rules cannot match it",
+                to.postcode,
+                if to.point.is_some() {
+                    "located by the given coordinates"
+                } else {
+                    "located at the postcode's centroid"
+                }
+            )),
+            Some(l) => {
+                if let Some(st) = to.state
+                    && st != l.state
+                {
+                    out.push(format!(
+                        "state_from_suburb: {suburb} {:04} is in {}, not {st}; {} used",
+                        to.postcode, l.state, l.state
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// Prices `order` on every service from every candidate warehouse.
@@ -409,12 +461,14 @@ impl Engine {
         q.dest_zones.clear();
         q.surcharge_lines.clear();
         q.trace.clear();
+        q.warnings.clear();
         self.resolve_into(order, &mut q.warehouses)?;
+        q.warnings = self.address_warnings(order);
         let date = order.ship_date.unwrap_or(req.date);
         q.date = date;
         q.strategy = req.strategy;
         let point = self.destination_point(order);
-        let state = self.postcodes.get(order.to.postcode).map(|p| p.state);
+        let state = self.destination_state(order);
         // Rules that set order attributes act before anything is priced.
         let changed = if self.rules.is_empty() {
             None

@@ -1118,15 +1118,15 @@ pub(crate) fn lp(
             cols.retain(|(c, _)| !have.contains(c));
             !cols.is_empty()
         });
-        if std::env::var_os("LPO_TRACE_CG").is_some() {
-            eprintln!(
+        crate::trace(|| {
+            format!(
                 "cg: combo {combo:?} round {iterations}: {} columns x {} rows, value {:.2}, elastic {price_level}, {} classes gain columns",
                 columns,
                 rows_n,
                 s.value,
                 found.len()
-            );
-        }
+            )
+        });
         let slack_units: f64 = s
             .slack
             .iter()

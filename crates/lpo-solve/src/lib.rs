@@ -160,6 +160,15 @@ impl std::fmt::Display for SolveError {
 
 impl std::error::Error for SolveError {}
 
+/// With `LPO_TRACE_CG` set, writes a line of the solver's progress to stderr (a closed stderr
+/// drops it: tracing never changes a run's outcome).
+pub(crate) fn trace(line: impl FnOnce() -> String) {
+    if std::env::var_os("LPO_TRACE_CG").is_some() {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "{}", line());
+    }
+}
+
 const EPS: f64 = 1e-6;
 /// Reduced costs this close to zero count as zero.
 const RC_TOL: f64 = 1e-6;
@@ -191,6 +200,17 @@ pub fn solve(
         )));
     }
     if batch.classes.is_empty() {
+        // Nothing to place: every capacity holds, and a hard commitment holds only if it asks
+        // for nothing (soft ones pay their penalty in full).
+        if cons
+            .commitments
+            .iter()
+            .any(|m| m.penalty.is_none() && m.min > 0)
+        {
+            return Err(SolveError::Infeasible(explain_infeasible(
+                engine, cons, batch, None,
+            )));
+        }
         return Ok(Solution {
             status: Status::Optimal,
             alloc: Vec::new(),
@@ -284,14 +304,14 @@ pub fn solve(
         let found = whole_orders(
             engine, cons, batch, combo, opt, settings, deadline, &mut stats,
         )?;
-        if std::env::var_os("LPO_TRACE_CG").is_some() {
-            eprintln!(
+        crate::trace(|| {
+            format!(
                 "whole orders, bands {combo:?}: LP {:.2} (bound {:.2}), plan {:?}",
                 opt.value,
                 opt.lower,
                 found.as_ref().map(|a| objective(cons, batch, a))
-            );
-        }
+            )
+        });
         if let Some(alloc) = found {
             let v = objective(cons, batch, &alloc);
             if best.as_ref().is_none_or(|(b, _, _)| v < *b) {
@@ -633,9 +653,7 @@ fn integer(
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
     ) || (free_classes > 0 && s.value.is_nan())
     {
-        if std::env::var_os("LPO_TRACE_CG").is_some() {
-            eprintln!("{what}: HiGHS status {:?}", s.status);
-        }
+        crate::trace(|| format!("{what}: HiGHS status {:?}", s.status));
         return Ok(None);
     }
     let mut alloc: Vec<Vec<Alloc>> = pool
@@ -662,9 +680,7 @@ fn integer(
         alloc[*k] = to_alloc(v);
     }
     if let Some(v) = violation(engine, cons, batch, &alloc) {
-        if std::env::var_os("LPO_TRACE_CG").is_some() {
-            eprintln!("{what}: the integer plan breaks {v}");
-        }
+        crate::trace(|| format!("{what}: the integer plan breaks {v}"));
         return Ok(None);
     }
     Ok(Some(alloc))

@@ -146,6 +146,9 @@ fn init_logs(format: LogFormat) {
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A closed stderr drops the log line; the default reports it with `eprintln!`, which
+        // panics when stderr is the stream that failed.
+        .log_internal_errors(false)
         .with_target(false);
     let _ = match format {
         LogFormat::Text => b.try_init(),
