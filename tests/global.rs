@@ -42,7 +42,7 @@ fn req() -> QuoteRequest {
 
 fn settings() -> Settings {
     Settings {
-        time_limit: Duration::from_secs(60),
+        time_limit: Duration::from_secs(3600),
         rel_gap: 0.0,
         threads: 1,
     }

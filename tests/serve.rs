@@ -1071,7 +1071,7 @@ impl Resp {
 impl Conn {
     fn open(addr: std::net::SocketAddr) -> Conn {
         let s = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
-        s.set_read_timeout(Some(Duration::from_secs(20)))
+        s.set_read_timeout(Some(Duration::from_secs(300)))
             .unwrap_or_else(|e| panic!("{e}"));
         Conn { s, buf: Vec::new() }
     }
