@@ -30,6 +30,18 @@ fn lpo(args: &[&str]) -> Output {
     lpo_in(&root(), args)
 }
 
+/// `lpo` in `cwd`, which must finish its job: exit 0, or 3 (some orders not allocated).
+fn finished_in(cwd: &Path, args: &[&str]) -> Output {
+    let out = lpo_in(cwd, args);
+    assert!(
+        matches!(out.status.code(), Some(0 | 3)),
+        "{args:?}: exit {:?}: {}",
+        out.status.code(),
+        err(&out)
+    );
+    out
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap_or_else(|| panic!("not UTF-8: {p:?}"))
 }
@@ -79,12 +91,7 @@ fn optimise(orders: &Path, dir: &Path, name: &str, extra: &[&str]) -> (Option<i3
         "3600",
     ];
     args.extend_from_slice(extra);
-    let out = lpo(&args);
-    assert!(
-        matches!(out.status.code(), Some(0 | 3)),
-        "{name}: {}",
-        err(&out)
-    );
+    let out = finished_in(&root(), &args);
     (out.status.code(), read(&plan))
 }
 
@@ -152,7 +159,7 @@ fn lone_cr_orders_give_lpo_diff_the_same_answer() {
     write(&lf_dir.path().join("orders.csv"), &sample);
     write(&cr_dir.path().join("orders.csv"), to_cr(&sample));
     let diff = |cwd: &Path| {
-        let out = lpo_in(
+        finished_in(
             cwd,
             &[
                 "diff",
@@ -168,9 +175,8 @@ fn lone_cr_orders_give_lpo_diff_the_same_answer() {
                 "--format",
                 "json",
             ],
-        );
-        assert!(matches!(out.status.code(), Some(0 | 3)), "{}", err(&out));
-        out.stdout
+        )
+        .stdout
     };
     let lf = diff(lf_dir.path());
     let v: Value = serde_json::from_slice(&lf).unwrap_or_else(|e| panic!("{e}"));
@@ -221,14 +227,7 @@ fn text_after_the_header_without_a_row_is_an_error_naming_the_file() {
 /// A copy of the bundled configuration with every CSV and TSV file's line ends turned into
 /// lone CRs.
 fn cr_config() -> (tempfile::TempDir, PathBuf, usize) {
-    let dir = tmp();
-    for sub in ["data", "rules", "constraints"] {
-        let to = dir.path().join(sub);
-        std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
-        common::copy_dir(&root().join(sub), &to);
-    }
-    std::fs::copy(root().join("lpo.yaml"), dir.path().join("lpo.yaml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (dir, manifest) = common::config_copy();
     fn convert(dir: &Path, n: &mut usize) {
         for e in std::fs::read_dir(dir)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -245,7 +244,6 @@ fn cr_config() -> (tempfile::TempDir, PathBuf, usize) {
     }
     let mut n = 0;
     convert(dir.path(), &mut n);
-    let manifest = dir.path().join("lpo.yaml");
     (dir, manifest, n)
 }
 
@@ -413,12 +411,7 @@ fn quote(args: &[&str]) -> Value {
         "10x10x10",
     ];
     all.extend_from_slice(args);
-    let out = lpo(&all);
-    assert!(
-        matches!(out.status.code(), Some(0 | 3)),
-        "{args:?}: {}",
-        err(&out)
-    );
+    let out = finished_in(&root(), &all);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -526,22 +519,11 @@ fn addresses_in_postcodes_across_state_borders_are_accepted() {
 
 #[test]
 fn rules_see_the_suburbs_state_in_a_border_postcode() {
-    let (dir, manifest) = {
-        let dir = tmp();
-        for sub in ["data", "rules", "constraints"] {
-            let to = dir.path().join(sub);
-            std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
-            common::copy_dir(&root().join(sub), &to);
-        }
-        std::fs::copy(root().join("lpo.yaml"), dir.path().join("lpo.yaml"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        write(
-            &dir.path().join("rules/15-nsw.yaml"),
-            "rules:\n  - id: no-tnt-nsw\n    description: No TNT into NSW.\n    when:\n      state: [NSW]\n    reason: test\n    exclude:\n      carriers: [tnt]\n",
-        );
-        let m = dir.path().join("lpo.yaml");
-        (dir, m)
-    };
+    let (dir, manifest) = common::config_copy();
+    write(
+        &manifest.with_file_name("rules").join("15-nsw.yaml"),
+        "rules:\n  - id: no-tnt-nsw\n    description: No TNT into NSW.\n    when:\n      state: [NSW]\n    reason: test\n    exclude:\n      carriers: [tnt]\n",
+    );
     let by_rule = |args: &[&str]| {
         let mut all = vec!["--config", s(&manifest)];
         all.extend_from_slice(args);

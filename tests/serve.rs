@@ -40,23 +40,6 @@ fn app(token: Option<&str>) -> Arc<App> {
     app_at(&Path::new(ROOT).join("lpo.yaml"), settings(), token)
 }
 
-/// A copy of the bundled configuration in a temporary folder (for reloads that edit it).
-fn config_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for sub in ["data", "rules", "constraints"] {
-        let to = dir.path().join(sub);
-        std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
-        common::copy_dir(&Path::new(ROOT).join(sub), &to);
-    }
-    std::fs::copy(
-        Path::new(ROOT).join("lpo.yaml"),
-        dir.path().join("lpo.yaml"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let manifest = dir.path().join("lpo.yaml");
-    (dir, manifest)
-}
-
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -597,7 +580,7 @@ fn optimise_answers_the_cli_plan_byte_for_byte() {
     );
 
     // Infeasible constraints: 422 with the CLI's exit code 4 and the reason.
-    let (_keep, manifest) = config_copy();
+    let (_keep, manifest) = common::config_copy();
     let daily = manifest.with_file_name("constraints").join("daily.yaml");
     let text = std::fs::read_to_string(&daily).unwrap_or_default();
     std::fs::write(&daily, format!("{text}\n# added by the test\n"))
@@ -701,7 +684,7 @@ fn validate_reports_the_diagnostics_of_lpo_validate() {
     assert_eq!(r.header("lpo-exit-code"), "2");
     let j = r.json();
     assert_eq!(j["ok"], false);
-    let (_keep, manifest) = config_copy();
+    let (_keep, manifest) = common::config_copy();
     std::fs::write(
         manifest.with_file_name("rules").join("99-broken.yaml"),
         broken,
@@ -747,7 +730,7 @@ fn in_flight(metrics: &[u8]) -> f64 {
 
 #[test]
 fn metrics_count_routes_statuses_carriers_and_reloads() {
-    let (_keep, manifest) = config_copy();
+    let (_keep, manifest) = common::config_copy();
     let a = app_at(&manifest, settings(), Some("t"));
     let rt = rt();
     for _ in 0..3 {
@@ -1212,7 +1195,7 @@ fn reloads_under_load_fail_no_request() {
         true, true, false, true, true, false, true, true, false, true,
     ];
     const BETWEEN: u64 = 8;
-    let (_keep, manifest) = config_copy();
+    let (_keep, manifest) = common::config_copy();
     let a = app_at(&manifest, settings(), Some("tok"));
     let (addr, stop, server) = start(a.clone());
     let initial = a.snapshot().version().to_string();
@@ -1368,7 +1351,7 @@ fn kill(pid: u32, sig: &str) {
 
 #[test]
 fn the_binary_serves_reloads_on_sighup_resists_slowloris_and_drains_on_sigterm() {
-    let (_keep, manifest) = config_copy();
+    let (_keep, manifest) = common::config_copy();
     let mut child = lpo()
         .args([
             "serve",

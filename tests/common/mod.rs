@@ -36,3 +36,18 @@ pub fn mutated(edits: &[(&str, &str, &str)]) -> (tempfile::TempDir, PathBuf) {
     let manifest = root.join("lpo.yaml");
     (dir, manifest)
 }
+
+/// A copy of the bundled configuration (the repository's `lpo.yaml` with its `data`, `rules` and
+/// `constraints`) in a temporary folder, for tests that edit it; returns the copy's manifest.
+pub fn config_copy() -> (tempfile::TempDir, PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for sub in ["data", "rules", "constraints"] {
+        let to = dir.path().join(sub);
+        fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
+        copy_dir(&root.join(sub), &to);
+    }
+    fs::copy(root.join("lpo.yaml"), dir.path().join("lpo.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let manifest = dir.path().join("lpo.yaml");
+    (dir, manifest)
+}

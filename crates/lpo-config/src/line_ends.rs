@@ -31,36 +31,57 @@ pub fn unify(data: &[u8], syntax: Syntax) -> Cow<'_, [u8]> {
             }
         }
         Syntax::Csv(delimiter) => {
-            // The csv crate's view of quotes: a `"` opens a quoted field only at the start of a
-            // field, and inside one `""` is an escaped quote.
-            #[derive(Clone, Copy, PartialEq)]
-            enum St {
-                FieldStart,
-                InField,
-                Quoted,
-                QuoteInQuoted,
-            }
-            let mut st = St::FieldStart;
+            let mut quotes = CsvQuotes::new(delimiter);
             for (i, &b) in data.iter().enumerate() {
-                st = match (st, b) {
-                    (St::Quoted, b'"') => St::QuoteInQuoted,
-                    (St::Quoted, _) => St::Quoted,
-                    (St::QuoteInQuoted, b'"') => St::Quoted,
-                    (St::FieldStart, b'"') => St::Quoted,
-                    (_, b'\n') => St::FieldStart,
-                    (_, b'\r') => {
-                        if lone(i) {
-                            out[i] = b'\n';
-                        }
-                        St::FieldStart
-                    }
-                    (_, b) if b == delimiter => St::FieldStart,
-                    _ => St::InField,
-                };
+                if quotes.outside(b) && b == b'\r' && lone(i) {
+                    out[i] = b'\n';
+                }
             }
         }
     }
     Cow::Owned(out)
+}
+
+/// Where CSV records can end, as the csv crate reads quotes: a `"` opens a quoted field only at
+/// the start of a field (a stray quote inside an unquoted field, `12" box`, is an ordinary
+/// character), and inside one `""` is an escaped quote. Fed the bytes of a file in order.
+pub(crate) struct CsvQuotes {
+    st: QuoteState,
+    delimiter: u8,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum QuoteState {
+    FieldStart,
+    InField,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl CsvQuotes {
+    pub(crate) fn new(delimiter: u8) -> CsvQuotes {
+        CsvQuotes {
+            st: QuoteState::FieldStart,
+            delimiter,
+        }
+    }
+
+    /// Takes the next byte: whether it stands outside every quoted field (a line break that
+    /// does ends a record).
+    pub(crate) fn outside(&mut self, b: u8) -> bool {
+        use QuoteState::*;
+        let (next, outside) = match (self.st, b) {
+            (Quoted, b'"') => (QuoteInQuoted, false),
+            (Quoted, _) => (Quoted, false),
+            (QuoteInQuoted, b'"') => (Quoted, false),
+            (FieldStart, b'"') => (Quoted, false),
+            (_, b'\n' | b'\r') => (FieldStart, true),
+            (_, b) if b == self.delimiter => (FieldStart, true),
+            _ => (InField, true),
+        };
+        self.st = next;
+        outside
+    }
 }
 
 /// Whether some CR in `data` is not followed by an LF.

@@ -140,35 +140,14 @@ fn split_chunks(data: &[u8], parts: usize) -> Vec<&[u8]> {
         }
         return out;
     }
-    // Where records end, as the CSV parser sees it: a `"` opens a quoted field only at the start
-    // of a field (a stray quote inside an unquoted field, `12" box`, is an ordinary character),
-    // and inside quotes `""` is an escaped quote.
-    #[derive(Clone, Copy, PartialEq)]
-    enum St {
-        FieldStart,
-        InField,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut st = St::FieldStart;
+    let mut quotes = crate::line_ends::CsvQuotes::new(b',');
     let mut next_cut = target;
     for (i, &b) in data.iter().enumerate() {
-        st = match (st, b) {
-            (St::Quoted, b'"') => St::QuoteInQuoted,
-            (St::Quoted, _) => St::Quoted,
-            (St::QuoteInQuoted, b'"') => St::Quoted,
-            (St::FieldStart, b'"') => St::Quoted,
-            (_, b',') => St::FieldStart,
-            (_, b'\n') => {
-                if i >= next_cut {
-                    out.push(data.get(start..=i).unwrap_or(&[]));
-                    start = i + 1;
-                    next_cut = i + target;
-                }
-                St::FieldStart
-            }
-            _ => St::InField,
-        };
+        if quotes.outside(b) && b == b'\n' && i >= next_cut {
+            out.push(data.get(start..=i).unwrap_or(&[]));
+            start = i + 1;
+            next_cut = i + target;
+        }
     }
     if start < data.len() {
         out.push(data.get(start..).unwrap_or(&[]));
