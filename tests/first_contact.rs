@@ -103,19 +103,9 @@ fn lone_cr_orders_file_from_the_probe_reads_both_orders() {
         &orders,
         format!("{HEADER}\rA,3000,1,10,10,10\rB,3000,1,10,10,10\r"),
     );
-    let plan = dir.path().join("p.csv");
-    let out = lpo(&[
-        "optimise",
-        "--greedy",
-        "--orders",
-        s(&orders),
-        "--out",
-        s(&plan),
-        "--date",
-        DATE,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
-    let text = String::from_utf8_lossy(&read(&plan)).into_owned();
+    let (code, plan) = optimise(&orders, dir.path(), "p.csv", &["--greedy"]);
+    assert_eq!(code, Some(0));
+    let text = String::from_utf8_lossy(&plan).into_owned();
     let rows: Vec<&str> = text.lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{text}");
     assert!(rows[0].starts_with("A,allocated,") && rows[1].starts_with("B,allocated,"));
