@@ -137,6 +137,14 @@ fn an_install_that_leaves_a_need_unmet_fails_naming_it() {
     let e = err(&o);
     assert!(e.contains("still missing after installing"), "{e}");
     assert!(e.contains("  - libclang: "), "{e}");
+    // Only what is missing is asked for: with cmake present (cmake but no libclang), not cmake.
+    let installing = e
+        .lines()
+        .find(|l| l.starts_with("scripts/setup: installing "))
+        .unwrap_or_else(|| panic!("{e}"));
+    assert!(installing.contains("libclang-dev"), "{installing}");
+    let has_cmake = Command::new("cmake").arg("--version").output().is_ok();
+    assert_eq!(installing.contains("cmake"), !has_cmake, "{installing}");
 }
 
 #[test]
