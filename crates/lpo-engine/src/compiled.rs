@@ -50,7 +50,7 @@ impl States {
 }
 
 impl std::fmt::Display for States {
-    /// `VIC`, `ACT or NSW`, `SA, WA or NT`.
+    /// `VIC`, `NSW or ACT`, `SA, WA or NT` (in the order of [`State::ALL`]).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.iter().map(State::as_str).collect();
         match names.split_last() {

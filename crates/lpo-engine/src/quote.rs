@@ -56,7 +56,7 @@ pub struct Quote {
     pub surcharge_lines: Vec<(u32, Cents)>,
     /// What each business rule did, in the order it happened.
     pub trace: Vec<rules::Hit>,
-    /// What the destination left uncertain ([`Engine::address_warnings`]).
+    /// What the destination left uncertain (see `address_warnings`).
     pub warnings: Vec<String>,
     prep: Prep,
     /// The destination's zone per carrier, looked up when a service of the carrier first needs it
@@ -275,6 +275,42 @@ pub fn rank(options: &mut [QuoteOption], strategy: Strategy) {
     }
 }
 
+/// Where an order goes: its locality in the postcode table (when it names a suburb the table
+/// knows in its postcode), and the point and state that pricing and rules use.
+struct Destination<'e> {
+    locality: Option<&'e Locality>,
+    point: Option<(f64, f64)>,
+    state: Option<State>,
+}
+
+/// What an order's destination leaves uncertain, for the plan's `warnings` column and the quote
+/// JSON: a suburb the postcode table does not know in its postcode (so suburb-level zones,
+/// surcharges and rules cannot match it), or a state that its known suburb contradicts.
+fn address_warnings(order: &Order, locality: Option<&Locality>) -> Vec<String> {
+    let to = &order.to;
+    let Some(suburb) = to.suburb.as_deref() else {
+        return Vec::new();
+    };
+    match locality {
+        None => vec![format!(
+            "unknown_suburb: `{suburb}` is not a locality of {:04} in the postcode table; {}, and suburb-level zones, surcharges and rules cannot match it",
+            to.postcode,
+            if to.point.is_some() {
+                "located by the given coordinates"
+            } else {
+                "located at the postcode's centroid"
+            }
+        )],
+        Some(l) => match to.state {
+            Some(st) if st != l.state => vec![format!(
+                "state_from_suburb: {suburb} {:04} is in {}, not {st}; {} used",
+                to.postcode, l.state, l.state
+            )],
+            _ => Vec::new(),
+        },
+    }
+}
+
 impl Engine {
     /// Checks what the engine must know of an order before quoting it: the destination postcode
     /// (and its state, when given) and the named warehouses. Returns the warehouses to consider.
@@ -355,54 +391,33 @@ impl Engine {
             .locality(to.postcode, to.suburb.as_deref()?, to.state)
     }
 
+    /// Where an order goes, with its locality looked up once.
+    fn destination(&self, order: &Order) -> Destination<'_> {
+        let to = &order.to;
+        let locality = self.destination_locality(order);
+        let main = self.postcodes.get(to.postcode);
+        Destination {
+            locality,
+            point: to
+                .point
+                .or(locality.map(|l| l.point))
+                .or(main.map(|p| (p.lat, p.lon))),
+            state: locality
+                .map(|l| l.state)
+                .or(to.state)
+                .or(main.map(|p| p.state)),
+        }
+    }
+
     /// The destination point: exact coordinates, else the suburb's, else the postcode centroid.
     pub fn destination_point(&self, order: &Order) -> Option<(f64, f64)> {
-        let to = &order.to;
-        to.point
-            .or_else(|| self.destination_locality(order).map(|l| l.point))
-            .or_else(|| self.postcodes.get(to.postcode).map(|p| (p.lat, p.lon)))
+        self.destination(order).point
     }
 
     /// The destination's state, as rules see it: the suburb's when the table knows it, else the
     /// state the order gives (one its postcode spans), else the postcode's main state.
     pub fn destination_state(&self, order: &Order) -> Option<State> {
-        self.destination_locality(order)
-            .map(|l| l.state)
-            .or(order.to.state)
-            .or_else(|| self.postcodes.get(order.to.postcode).map(|p| p.state))
-    }
-
-    /// What an order's destination leaves uncertain, for the plan's `warnings` column and the
-    /// quote JSON: a suburb the postcode table does not know in its postcode (so suburb-level
-    /// zones, surcharges and rules cannot match it), or a state that its suburb contradicts.
-    pub fn address_warnings(&self, order: &Order) -> Vec<String> {
-        let to = &order.to;
-        let Some(suburb) = to.suburb.as_deref() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        match self.destination_locality(order) {
-            None => out.push(format!(
-                "unknown_suburb: `{suburb}` is not a locality of {:04} in the postcode table; {}, and suburb-level zones, surcharges and rules cannot match it",
-                to.postcode,
-                if to.point.is_some() {
-                    "located by the given coordinates"
-                } else {
-                    "located at the postcode's centroid"
-                }
-            )),
-            Some(l) => {
-                if let Some(st) = to.state
-                    && st != l.state
-                {
-                    out.push(format!(
-                        "state_from_suburb: {suburb} {:04} is in {}, not {st}; {} used",
-                        to.postcode, l.state, l.state
-                    ));
-                }
-            }
-        }
-        out
+        self.destination(order).state
     }
 
     /// Prices `order` on every service from every candidate warehouse.
@@ -463,12 +478,15 @@ impl Engine {
         q.trace.clear();
         q.warnings.clear();
         self.resolve_into(order, &mut q.warehouses)?;
-        q.warnings = self.address_warnings(order);
         let date = order.ship_date.unwrap_or(req.date);
         q.date = date;
         q.strategy = req.strategy;
-        let point = self.destination_point(order);
-        let state = self.destination_state(order);
+        let Destination {
+            locality,
+            point,
+            state,
+        } = self.destination(order);
+        q.warnings = address_warnings(order, locality);
         // Rules that set order attributes act before anything is priced.
         let changed = if self.rules.is_empty() {
             None
