@@ -70,11 +70,11 @@ pub struct Args {
     /// Solve both sides globally even without constraints.
     #[arg(long)]
     global: bool,
-    /// Global optimisation: wall-clock limit per side, seconds.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    /// Global optimisation: wall-clock limit per side (its pricing and solve), seconds.
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = crate::parse_time_limit)]
     time_limit: f64,
     /// Global optimisation: stop once proven within this percentage of optimal.
-    #[arg(long, default_value_t = 0.01, value_name = "PCT")]
+    #[arg(long, default_value_t = 0.01, value_name = "PCT", value_parser = crate::parse_gap)]
     gap: f64,
     /// No progress lines on stderr.
     #[arg(long, short)]
@@ -566,6 +566,7 @@ fn run_side(
         let opts = crate::global::GlobalOpts {
             quiet: true,
             time_limit: a.time_limit,
+            started: std::time::Instant::now(),
             gap: a.gap,
             solver_threads: 1,
             with_options: false,
@@ -1145,7 +1146,8 @@ pub(crate) fn compare(
             && r["status"] != "optimal"
         {
             warnings.push(format!(
-                "{name}: the solver stopped at its time limit with a gap of {:.3} %: its plan is not proven optimal, and some moves may be the solver's rather than the change's (raise --time-limit)",
+                "{name}: the solver's plan is not proven optimal (status {}, gap {:.3} %), and some moves may be the solver's rather than the change's (raise --time-limit)",
+                r["status"].as_str().unwrap_or("?"),
                 r["gap_pct"].as_f64().unwrap_or(f64::NAN)
             ));
         }

@@ -183,17 +183,21 @@ fn labels(
 #[derive(Debug, Clone)]
 pub(crate) struct GlobalOpts {
     pub(crate) quiet: bool,
+    /// Wall-clock limit of the run, seconds, counted from `started`.
     pub(crate) time_limit: f64,
+    /// When the run began (the time limit covers reading and pricing too).
+    pub(crate) started: Instant,
     pub(crate) gap: f64,
     pub(crate) solver_threads: u32,
     pub(crate) with_options: bool,
 }
 
 impl GlobalOpts {
-    pub(crate) fn of(a: &Args) -> GlobalOpts {
+    pub(crate) fn of(a: &Args, started: Instant) -> GlobalOpts {
         GlobalOpts {
             quiet: a.quiet,
             time_limit: a.time_limit,
+            started,
             gap: a.gap,
             solver_threads: a.solver_threads,
             with_options: a.options_out.is_some(),
@@ -216,6 +220,9 @@ pub(crate) fn infeasible_message(reasons: &[String]) -> String {
     msg.push_str("  = help: raise a capacity, lower or soften a commitment (add `penalty:`), or run with --greedy to see the per-order choice");
     msg
 }
+
+/// Writing a plan takes about this share of the time pricing took.
+const WRITE_SHARE: f64 = 0.3;
 
 pub(crate) fn run(
     a: &GlobalOpts,
@@ -262,8 +269,15 @@ pub(crate) fn run(
 
     // 2. Solve.
     let t = Instant::now();
+    // What is left of the run's limit, less what writing the plan will take (re-pricing each
+    // order's choice costs a fraction of pricing every option at every band).
+    let reserve = tm.price.mul_f64(WRITE_SHARE);
+    let left = Duration::try_from_secs_f64(a.time_limit)
+        .unwrap_or(Duration::MAX)
+        .saturating_sub(a.started.elapsed())
+        .saturating_sub(reserve);
     let settings = Settings {
-        time_limit: Duration::from_secs_f64(a.time_limit.max(0.001)),
+        time_limit: left.max(Duration::from_millis(1)),
         rel_gap: (a.gap / 100.0).max(0.0),
         threads: a.solver_threads.max(1),
     };
@@ -559,14 +573,24 @@ fn report_json(
         .collect();
     let ms = |d: Duration| (d.as_secs_f64() * 1e5).round() / 100.0;
     json!({
-        "status": match sol.status { Status::Optimal => "optimal", Status::TimeLimit => "time_limit" },
+        "status": match sol.status {
+            Status::Optimal => "optimal",
+            Status::TimeLimit => "time_limit",
+            Status::Feasible => "feasible",
+        },
         "objective_cents": (sol.objective_cents * 100.0).round() / 100.0,
         "bound_cents": (sol.bound_cents * 100.0).round() / 100.0,
         "gap_pct": sol.gap * 100.0,
+        "stopped_by": match sol.stats.stop {
+            lpo_solve::Stop::Proven => "gap",
+            lpo_solve::Stop::TimeLimit => "time_limit",
+            lpo_solve::Stop::Exhausted => "search_exhausted",
+        },
         "time_ms": {
             "price_and_aggregate": ms(tm.price),
             "solve_total": ms(tm.solve),
             "model_build": ms(sol.stats.build_time),
+            "bounds": ms(sol.stats.bound_time),
             "solves": sol.stats.solves.iter().map(|(n, d)| json!({"name": n, "ms": ms(*d)})).collect::<Vec<_>>(),
         },
         "model": model_json(batch, Some(sol)),
@@ -596,7 +620,8 @@ fn summary(
     let mut s = String::new();
     let status = match sol.status {
         Status::Optimal => "optimal",
-        Status::TimeLimit => "stopped at the time limit",
+        Status::TimeLimit => "stopped at the time limit with the best plan found",
+        Status::Feasible => "a plan not proven within the gap (every step taken)",
     };
     let _ = writeln!(
         s,
@@ -612,12 +637,13 @@ fn summary(
     );
     let _ = writeln!(
         s,
-        "model: {} orders in {} classes, {} options after dominance (per-order model: {} columns); {} tier combination(s), {} column-generation rounds, largest LP {} columns x {} rows{}",
+        "model: {} orders in {} classes, {} options after dominance (per-order model: {} columns); {} of {} tier combination(s) solved (the others bounded), {} column-generation rounds, largest LP {} columns x {} rows{}",
         group(batch.orders_in_model()),
         group(batch.classes.len() as u64),
         group(batch.options.len() as u64),
         group(batch.per_order_variables()),
         sol.stats.combinations_solved,
+        sol.stats.combinations,
         sol.stats.iterations,
         group(sol.stats.columns as u64),
         group(sol.stats.rows as u64),

@@ -237,3 +237,39 @@ pub fn date_or_today(d: Option<Date>) -> Date {
 pub fn parse_date(s: &str) -> Result<Date, String> {
     s.parse::<Date>().map_err(|e| e.to_string())
 }
+
+/// Most seconds `--time-limit` takes (a week: beyond it, a run is no longer a day's plan).
+const MAX_TIME_LIMIT: f64 = 604_800.0;
+
+/// `--time-limit SECS`: a finite number of seconds above 0, at most a week.
+pub fn parse_time_limit(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(format!(
+            "`{s}`: the time limit must be a number of seconds above 0"
+        ));
+    }
+    if v > MAX_TIME_LIMIT {
+        return Err(format!(
+            "`{s}`: the time limit is at most {MAX_TIME_LIMIT} s (a week)"
+        ));
+    }
+    Ok(v)
+}
+
+/// `--gap PCT`: a finite percentage from 0 up to (not including) 100.
+pub fn parse_gap(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a percentage"))?;
+    if !v.is_finite() || !(0.0..100.0).contains(&v) {
+        return Err(format!(
+            "`{s}`: the gap is a percentage from 0 to below 100"
+        ));
+    }
+    Ok(v)
+}

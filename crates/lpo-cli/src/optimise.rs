@@ -56,11 +56,13 @@ pub struct Args {
     /// gets the global solver's JSON report.
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
-    /// Global optimisation: wall-clock limit for the solver, seconds.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    /// Global optimisation: wall-clock limit for the whole run (reading, pricing, solving and
+    /// writing), seconds. When it ends the search, the best plan found is written with its
+    /// proven gap.
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = crate::parse_time_limit)]
     pub(crate) time_limit: f64,
     /// Global optimisation: stop once the plan is proven within this percentage of optimal.
-    #[arg(long, default_value_t = 0.01, value_name = "PCT")]
+    #[arg(long, default_value_t = 0.01, value_name = "PCT", value_parser = crate::parse_gap)]
     pub(crate) gap: f64,
     /// Global optimisation: HiGHS threads. With more than one, HiGHS may pick a different one
     /// of several equally cheap plans from run to run of different machines; with the default
@@ -256,7 +258,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     };
     let done = if global {
         match crate::global::run(
-            &crate::global::GlobalOpts::of(a),
+            &crate::global::GlobalOpts::of(a, t0),
             engine,
             &constraints,
             &orders,

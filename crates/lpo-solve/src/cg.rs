@@ -619,6 +619,8 @@ pub(crate) struct Solved {
     pub(crate) slack: Vec<f64>,
     /// Per coupling row: soft shortfall and its reduced cost.
     pub(crate) soft: Vec<Option<(f64, f64)>>,
+    /// A MIP's proven lower bound on the objective (constant classes included); NaN if none.
+    pub(crate) bound: f64,
     pub(crate) time: Duration,
 }
 
@@ -629,7 +631,10 @@ pub(crate) fn solve(
     deadline: Instant,
 ) -> Result<Solved, String> {
     let is_mip = m.integer_columns > 0;
-    let r = crate::model::run(m.model, settings, deadline, is_mip)?;
+    // HiGHS sees only the free classes' costs above their first columns; the gap that matters
+    // is of the whole plan, so a MIP may stop within half of it in absolute terms.
+    let abs_gap = 0.5 * settings.rel_gap * m.constant_cost.abs();
+    let r = crate::model::run(m.model, settings, deadline, is_mip.then_some(abs_gap))?;
     let has = !r.columns.is_empty();
     let col = |i: usize| if has { r.columns[i] } else { 0.0 };
     let dual = |i: usize| r.dual_rows.get(i).copied().unwrap_or(0.0);
@@ -667,6 +672,7 @@ pub(crate) fn solve(
     Ok(Solved {
         status: r.status,
         value: r.objective + m.constant_cost,
+        bound: r.bound + m.constant_cost,
         values,
         assign,
         duals: m.coupling.iter().map(|&i| dual(i)).collect(),
@@ -720,7 +726,20 @@ fn adjusted(
     j: usize,
     b: usize,
 ) -> f64 {
-    let o = &batch.options_of(k)[j];
+    adjusted_by(cons, batch, rows, duals, k, &batch.options_of(k)[j], b)
+}
+
+/// [`adjusted`] of option `o` of class `k`.
+#[inline]
+pub(crate) fn adjusted_by(
+    cons: &Constraints,
+    batch: &Batch,
+    rows: &Rows,
+    duals: &[f64],
+    k: usize,
+    o: &ClassOption,
+    b: usize,
+) -> f64 {
     let mut a = batch.price(o, b).score.0 as f64;
     rows.for_each(cons, batch, k, o, b, |r, coef| a -= duals[r] * coef);
     a
@@ -1054,7 +1073,7 @@ pub(crate) fn lp(
             .zip(duals)
             .map(|(r, d)| d.abs() / r.scale.max(1e-12))
             .fold(0.0f64, f64::max);
-        price_level = price_level.max(4.0 * top);
+        price_level = price_level.max(4.0 * top).min(ELASTIC_TOP);
     }
     let mut iterations = 0;
     let (mut solve_time, mut build_time) = (Duration::ZERO, Duration::ZERO);
@@ -1142,7 +1161,10 @@ pub(crate) fn lp(
                 batch.classes[*k].count as f64 * cols.iter().map(|c| c.1).fold(0.0f64, f64::min)
             })
             .sum();
-        let converged = found.is_empty() || -below <= 1e-7 * s.value.abs().max(1.0);
+        // Columns that can improve the value by no more than a tenth of the gap asked for are
+        // not worth another round (the bound stays the Lagrangian one, which is exact).
+        let tail = (0.1 * settings.rel_gap).max(1e-7);
+        let converged = found.is_empty() || -below <= tail * s.value.abs().max(1.0);
         let done = converged && (slack_units <= 1e-7 || price_level >= ELASTIC_TOP);
         if done || timed_out || iterations > 500 {
             let free_values = s.values.clone();

@@ -6,6 +6,7 @@
 //! solution is turned back into a choice per order ([`assign`]), which the caller re-prices
 //! exactly in cents.
 
+mod bound;
 mod cg;
 pub mod classes;
 mod model;
@@ -48,6 +49,19 @@ pub struct Alloc {
     pub count: u64,
 }
 
+/// What ended the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stop {
+    /// Every combination of tier bands was solved or bounded within the gap.
+    #[default]
+    Proven,
+    /// The time limit.
+    TimeLimit,
+    /// Every step was taken, but the plan is not proven within the gap (whole orders cost
+    /// more than the relaxation's bound and the model is too large for one integer solve).
+    Exhausted,
+}
+
 /// How the solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -55,6 +69,9 @@ pub enum Status {
     Optimal,
     /// Stopped by the time limit with a feasible plan; the gap says how far from optimal it may be.
     TimeLimit,
+    /// A feasible plan with its proven gap, above the requested one, after every step was
+    /// taken.
+    Feasible,
 }
 
 /// One capacity or commitment after the solve, measured on the final (integer) plan.
@@ -101,6 +118,10 @@ pub struct Stats {
     /// Tier band combinations, and how many were solved.
     pub combinations: usize,
     pub combinations_solved: usize,
+    /// Time spent bounding combinations without an LP (bound.rs).
+    pub bound_time: Duration,
+    /// What ended the search.
+    pub stop: Stop,
     /// Column-generation rounds over all combinations.
     pub iterations: usize,
     /// Solves run: (what, time).
@@ -172,6 +193,8 @@ pub(crate) fn trace(line: impl FnOnce() -> String) {
 const EPS: f64 = 1e-6;
 /// Reduced costs this close to zero count as zero.
 const RC_TOL: f64 = 1e-6;
+/// Classes × combinations up to which every combination's bound is sharpened at once.
+const EAGER_BOUNDS: usize = 20_000_000;
 /// Most tier band combinations solved (the product of every schedule's bands).
 pub const MAX_COMBINATIONS: usize = 256;
 
@@ -223,26 +246,93 @@ pub fn solve(
         });
     }
 
-    // 1. The LP optimum of every combination, each starting from the previous one's columns.
+    // Contradictions plain from counting (a minimum above all that can go by its carrier, a
+    // capacity below what can go nowhere else) need no LP.
+    let counted = counted_reasons(engine, cons, batch, None);
+    if !counted.is_empty() {
+        return Err(SolveError::Infeasible(Infeasibility { reasons: counted }));
+    }
+
+    // The per-order choice is the first plan when it breaks nothing.
+    let greedy_alloc = greedy(cons, batch);
+    let natural = natural_combo(cons, batch, &greedy_alloc, &combos);
+    let mut best: Option<Incumbent> = violation(engine, cons, batch, &greedy_alloc)
+        .is_none()
+        .then(|| Incumbent {
+            value: objective(cons, batch, &greedy_alloc),
+            alloc: greedy_alloc,
+            combo: None,
+        });
+
+    // 1. Every combination gets a lower bound without an LP (bound.rs); then, from the
+    //    combination the per-order choice lands in and on in order of bound, each one's LP is
+    //    solved by column generation and its optimum made whole orders, until every remaining
+    //    bound is within the gap of the best plan.
+    let rows0 = cg::coupling_rows(engine, cons, &vec![0; cons.tiers.len()]);
+    let t = Instant::now();
+    let mut tables = bound::Tables::new(cons, batch, &rows0, &[]);
+    let mut lb: Vec<f64> = combos.iter().map(|c| tables.bound_flat(batch, c)).collect();
+    let mut refined = vec![false; combos.len()];
+    let mut open = vec![true; combos.len()];
+    stats.bound_time += t.elapsed();
     let mut pool: Vec<Pool> = (0..batch.classes.len())
-        .map(|k| Pool::Folded(cg::first_col(cons, batch, &combos[0], k)))
+        .map(|k| Pool::Folded(cg::first_col(cons, batch, &combos[natural], k)))
         .collect();
     let mut solved: Vec<(usize, LpOptimum)> = Vec::new();
-    let mut complete = true;
-    for (ci, combo) in combos.iter().enumerate() {
-        if Instant::now() >= deadline {
-            complete = false;
+    let mut stop = Stop::Proven;
+    let tol = |v: f64| settings.rel_gap.max(0.0) * v.abs();
+    let mut next = Some(natural);
+    loop {
+        let ci = match next.take() {
+            Some(c) => c,
+            None => match (0..combos.len())
+                .filter(|&c| open[c])
+                .min_by(|&a, &b| lb[a].total_cmp(&lb[b]).then(a.cmp(&b)))
+            {
+                Some(c) => c,
+                None => break,
+            },
+        };
+        if let Some(b) = &best
+            && lb[ci] >= b.value - tol(b.value)
+        {
+            // The least bound left is within the gap: every open combination is done.
             break;
         }
+        if Instant::now() >= deadline {
+            stop = Stop::TimeLimit;
+            break;
+        }
+        let combo = &combos[ci];
+        if !refined[ci] && !solved.is_empty() {
+            // Sharpen the bound (the volume prices) before paying for an LP.
+            let t = Instant::now();
+            lb[ci] = lb[ci].max(tables.bound(cons, batch, combo));
+            refined[ci] = true;
+            stats.bound_time += t.elapsed();
+            if !lb[ci].is_finite() {
+                open[ci] = false;
+                stats
+                    .solves
+                    .push((format!("bands {combo:?}: out of reach"), Duration::ZERO));
+            }
+            continue;
+        }
+        open[ci] = false;
         if cg::out_of_reach(engine, cons, batch, combo).is_some() {
+            lb[ci] = f64::INFINITY;
             stats
                 .solves
                 .push((format!("bands {combo:?}: out of reach"), Duration::ZERO));
             continue;
         }
         let start = cg::remap(cons, batch, combo, &pool);
+        // Duals of the last feasible combination start this one (an infeasible one's are
+        // inflated by its elastic prices).
         let warm = solved
-            .last()
+            .iter()
+            .rev()
+            .find(|(_, r)| r.feasible)
             .map(|(_, r): &(usize, LpOptimum)| (r.kinds.as_slice(), r.duals.as_slice()));
         let r = cg::lp(engine, cons, batch, combo, start, warm, settings, deadline)
             .map_err(SolveError::Solver)?;
@@ -255,80 +345,94 @@ pub fn solve(
             r.solve_time,
         ));
         stats.combinations_solved += 1;
-        complete &= !r.timed_out;
+        if r.timed_out {
+            if r.lower.is_finite() {
+                lb[ci] = lb[ci].max(r.lower);
+            }
+            stop = Stop::TimeLimit;
+            solved.push((ci, r));
+            break;
+        }
+        lb[ci] = if r.feasible {
+            lb[ci].max(r.lower)
+        } else {
+            f64::INFINITY
+        };
+        if solved.is_empty() && r.feasible {
+            // The first duals make every other combination's bound sharper.
+            let t = Instant::now();
+            tables = bound::Tables::new(cons, batch, &rows0, &r.duals);
+            // Small batches sharpen every bound now (the gap is then honest even if time runs
+            // out); large ones when a combination comes up.
+            let eager = batch.classes.len() * combos.len() <= EAGER_BOUNDS;
+            for (c, combo) in combos.iter().enumerate() {
+                if open[c] {
+                    lb[c] = lb[c].max(if eager {
+                        tables.bound(cons, batch, combo)
+                    } else {
+                        tables.bound_flat(batch, combo)
+                    });
+                    refined[c] = eager;
+                    if !lb[c].is_finite() {
+                        open[c] = false;
+                    }
+                }
+            }
+            stats.bound_time += t.elapsed();
+        }
         pool = r.pool.clone();
-        solved.push((ci, r));
-    }
-    let mut feasible: Vec<&(usize, LpOptimum)> =
-        solved.iter().filter(|(_, r)| r.feasible).collect();
-    if feasible.is_empty() {
-        if !complete {
-            return Err(SolveError::NoSolution(
-                "the time limit ended the search before a feasible combination of tier bands was found".into(),
-            ));
-        }
-        // The combination that needs the least relaxing tells which constraints give.
-        let least = solved
-            .iter()
-            .min_by(|a, b| slack_size(&a.1).total_cmp(&slack_size(&b.1)))
-            .map(|(_, r)| r);
-        return Err(SolveError::Infeasible(explain_infeasible(
-            engine, cons, batch, least,
-        )));
-    }
-    // Cheapest first; on equal cost, the higher bands (the discount the contract gives).
-    feasible.sort_by(|a, b| {
-        a.1.value.total_cmp(&b.1.value).then_with(|| {
-            combos[b.0]
-                .iter()
-                .sum::<usize>()
-                .cmp(&combos[a.0].iter().sum())
-        })
-    });
-    let lower = feasible
-        .iter()
-        .map(|(_, r)| r.lower)
-        .fold(f64::INFINITY, f64::min);
-    let bound = if complete { lower } else { f64::NEG_INFINITY };
-
-    // 2. Whole orders: tie-break on the optimal face, then an integer solve of split classes.
-    let mut best: Option<(f64, Vec<Vec<Alloc>>, usize)> = None;
-    for (ci, opt) in &feasible {
-        if best.as_ref().is_some_and(|(v, _, _)| opt.value >= *v - 0.5) {
-            break;
-        }
-        if Instant::now() >= deadline && best.is_some() {
-            break;
-        }
-        let combo = &combos[*ci];
-        let found = whole_orders(
-            engine, cons, batch, combo, opt, settings, deadline, &mut stats,
-        )?;
-        crate::trace(|| {
-            format!(
-                "whole orders, bands {combo:?}: LP {:.2} (bound {:.2}), plan {:?}",
-                opt.value,
-                opt.lower,
-                found.as_ref().map(|a| objective(cons, batch, a))
-            )
-        });
-        if let Some(alloc) = found {
-            let v = objective(cons, batch, &alloc);
-            if best.as_ref().is_none_or(|(b, _, _)| v < *b) {
-                best = Some((v, alloc, *ci));
+        if r.feasible
+            && best
+                .as_ref()
+                .is_none_or(|b| r.value < b.value - tol(b.value))
+        {
+            let (found, proven) = whole_orders(
+                engine, cons, batch, combo, &r, settings, deadline, &mut stats,
+            )?;
+            if !proven.is_nan() {
+                lb[ci] = lb[ci].max(proven - 1e-9 * proven.abs());
+            }
+            crate::trace(|| {
+                format!(
+                    "whole orders, bands {combo:?}: LP {:.2} (bound {:.2}), plan {:?}",
+                    r.value,
+                    r.lower,
+                    found.as_ref().map(|a| objective(cons, batch, a))
+                )
+            });
+            if let Some(alloc) = found {
+                let v = objective(cons, batch, &alloc);
+                // On equal cost, a plan from an LP (with its duals) replaces the per-order one.
+                if best
+                    .as_ref()
+                    .is_none_or(|b| v < b.value || (v <= b.value && b.combo.is_none()))
+                {
+                    best = Some(Incumbent {
+                        value: v,
+                        alloc,
+                        combo: Some(ci),
+                    });
+                }
             }
         }
-        if best
-            .as_ref()
-            .is_some_and(|(v, _, _)| gap(*v, lower) <= settings.rel_gap)
-        {
-            break;
-        }
+        solved.push((ci, r));
     }
-    let Some((objective_cents, alloc, ci)) = best else {
-        if Instant::now() >= deadline {
+    // Every combination's bound holds whether or not it was solved.
+    let lower = lb.iter().copied().fold(f64::INFINITY, f64::min);
+    let Some(best) = best else {
+        if stop == Stop::Proven && lower == f64::INFINITY {
+            // The combination that needs the least relaxing tells which constraints give.
+            let least = solved
+                .iter()
+                .min_by(|a, b| slack_size(&a.1).total_cmp(&slack_size(&b.1)))
+                .map(|(_, r)| r);
+            return Err(SolveError::Infeasible(explain_infeasible(
+                engine, cons, batch, least,
+            )));
+        }
+        if stop == Stop::TimeLimit {
             return Err(SolveError::NoSolution(
-                "the time limit ended the search before whole orders were placed".into(),
+                "the time limit ended the search before any plan was found (the constraints are not proven infeasible)".into(),
             ));
         }
         return Err(SolveError::Infeasible(Infeasibility {
@@ -337,27 +441,54 @@ pub fn solve(
             ],
         }));
     };
-    let bound_cents = bound.min(objective_cents);
-    let g = gap(objective_cents, bound_cents);
-    let status = if complete && g <= settings.rel_gap.max(1e-9) {
-        Status::Optimal
+    let bound_cents = lower.min(best.value);
+    let g = gap(best.value, bound_cents);
+    let (status, why) = if g <= settings.rel_gap.max(1e-9) {
+        (Status::Optimal, Stop::Proven)
+    } else if stop == Stop::TimeLimit {
+        (Status::TimeLimit, Stop::TimeLimit)
     } else {
-        Status::TimeLimit
+        (Status::Feasible, Stop::Exhausted)
     };
-    let duals = solved
-        .iter()
-        .find(|(c, _)| *c == ci)
-        .map(|(_, r)| r.duals.as_slice());
+    stats.stop = why;
+    let duals = best.combo.and_then(|ci| {
+        solved
+            .iter()
+            .find(|(c, _)| *c == ci)
+            .map(|(_, r)| r.duals.as_slice())
+    });
     Ok(Solution {
         status,
-        rows: row_reports(engine, cons, batch, &alloc, duals),
-        tiers: tier_reports(cons, batch, &alloc),
-        alloc,
-        objective_cents,
+        rows: row_reports(engine, cons, batch, &best.alloc, duals),
+        tiers: tier_reports(cons, batch, &best.alloc),
+        alloc: best.alloc,
+        objective_cents: best.value,
         bound_cents,
         gap: g,
         stats,
     })
+}
+
+/// The best plan found so far.
+struct Incumbent {
+    value: f64,
+    alloc: Vec<Vec<Alloc>>,
+    /// The combination whose LP it came from (`None`: the per-order choice).
+    combo: Option<usize>,
+}
+
+/// The combination of bands the per-order choice's volumes fall in.
+fn natural_combo(
+    cons: &Constraints,
+    batch: &Batch,
+    greedy: &[Vec<Alloc>],
+    combos: &[Vec<usize>],
+) -> usize {
+    let want: Vec<usize> = band_usage(cons, batch, greedy)
+        .iter()
+        .map(|used| used.iter().rposition(|&n| n > 0).unwrap_or(0))
+        .collect();
+    combos.iter().position(|c| *c == want).unwrap_or(0)
 }
 
 fn slack_size(r: &LpOptimum) -> f64 {
@@ -367,7 +498,8 @@ fn slack_size(r: &LpOptimum) -> f64 {
 /// From a combination's LP optimum to whole orders: first, among the least-cost solutions,
 /// each class's best-ranked options (columns with a zero reduced cost, rows with a dual held at
 /// their bound, then the ranks minimised); then the classes left split are placed by an
-/// integer program with every other class fixed.
+/// integer program with every other class fixed. Gives the plan found, and HiGHS's proven
+/// lower bound on the combination when every class was made integer (NaN otherwise).
 #[allow(clippy::too_many_arguments)]
 fn whole_orders(
     engine: &Engine,
@@ -378,7 +510,7 @@ fn whole_orders(
     settings: &Settings,
     deadline: Instant,
     stats: &mut Stats,
-) -> Result<Option<Vec<Vec<Alloc>>>, SolveError> {
+) -> Result<(Option<Vec<Vec<Alloc>>>, f64), SolveError> {
     let rows = cg::coupling_rows(engine, cons, combo);
     // Values of the LP optimum per class: folded classes whole on their column.
     let mut values = class_values(batch, &opt.pool, &opt.free_values);
@@ -483,8 +615,9 @@ fn whole_orders(
         .map(|(c, _)| c.count)
         .sum();
     if stats.relaxation_integral {
-        return Ok(Some(values.iter().map(|v| to_alloc(v)).collect()));
+        return Ok((Some(values.iter().map(|v| to_alloc(v)).collect()), f64::NAN));
     }
+    let mut combo_bound = f64::NAN;
     // The split classes get every column their combination allows; the others keep their
     // counts. If that is not within the gap of the LP optimum, and the whole model is small
     // enough, every class gets every column.
@@ -505,7 +638,7 @@ fn whole_orders(
             }
         })
         .collect();
-    let mut found = integer(
+    let (mut found, _) = integer(
         engine,
         cons,
         batch,
@@ -565,7 +698,7 @@ fn whole_orders(
                 }
             }
             let what = format!("split classes and {take} nearly indifferent ones (integer)");
-            let wide = integer(
+            let (wide, _) = integer(
                 engine, cons, batch, &rows, &wider, settings, deadline, stats, &what,
             )?;
             let better = match (&wide, &found) {
@@ -587,7 +720,7 @@ fn whole_orders(
         let full: Vec<Pool> = (0..batch.classes.len())
             .map(|k| Pool::Free(all_cols(k)))
             .collect();
-        let whole = integer(
+        let (whole, proven) = integer(
             engine,
             cons,
             batch,
@@ -598,6 +731,10 @@ fn whole_orders(
             stats,
             "every class (integer)",
         )?;
+        // Every class over every column: HiGHS's dual bound bounds the combination.
+        if !proven.is_nan() {
+            combo_bound = proven;
+        }
         let better = match (&whole, &found) {
             (Some(w), Some(f)) => objective(cons, batch, w) < objective(cons, batch, f),
             (Some(_), None) => true,
@@ -607,7 +744,7 @@ fn whole_orders(
             found = whole;
         }
     }
-    Ok(found)
+    Ok((found, combo_bound))
 }
 
 /// Largest model given to HiGHS with every class integer over every column.
@@ -627,7 +764,7 @@ fn integer(
     deadline: Instant,
     stats: &mut Stats,
     what: &str,
-) -> Result<Option<Vec<Vec<Alloc>>>, SolveError> {
+) -> Result<(Option<Vec<Vec<Alloc>>>, f64), SolveError> {
     let t = Instant::now();
     let m = cg::build(
         batch,
@@ -646,7 +783,11 @@ fn integer(
     stats.build_time += t.elapsed();
     stats.integer_columns = stats.integer_columns.max(m.integer_columns);
     let free_classes = m.free_classes;
-    let s = cg::solve(batch, m, settings, deadline).map_err(SolveError::Solver)?;
+    // One integer step may take half of what is left: a plan found late still leaves time to
+    // bound the other combinations.
+    let now = Instant::now();
+    let step = now + deadline.saturating_duration_since(now) / 2;
+    let s = cg::solve(batch, m, settings, step).map_err(SolveError::Solver)?;
     stats.solves.push((what.to_string(), s.time));
     if matches!(
         s.status,
@@ -654,7 +795,12 @@ fn integer(
     ) || (free_classes > 0 && s.value.is_nan())
     {
         crate::trace(|| format!("{what}: HiGHS status {:?}", s.status));
-        return Ok(None);
+        let proven = if s.status == HighsModelStatus::Infeasible {
+            f64::INFINITY
+        } else {
+            f64::NAN
+        };
+        return Ok((None, proven));
     }
     let mut alloc: Vec<Vec<Alloc>> = pool
         .iter()
@@ -681,9 +827,9 @@ fn integer(
     }
     if let Some(v) = violation(engine, cons, batch, &alloc) {
         crate::trace(|| format!("{what}: the integer plan breaks {v}"));
-        return Ok(None);
+        return Ok((None, s.bound));
     }
-    Ok(Some(alloc))
+    Ok((Some(alloc), s.bound))
 }
 
 /// Every class's column values in a solution: folded classes whole on their column, free ones
@@ -969,6 +1115,25 @@ fn explain_infeasible(
     batch: &Batch,
     least: Option<&LpOptimum>,
 ) -> Infeasibility {
+    let mut reasons = counted_reasons(engine, cons, batch, least);
+    if reasons.is_empty() {
+        reasons.push(
+            "no plan meets every constraint, but no single capacity or commitment explains it"
+                .into(),
+        );
+    }
+    Infeasibility { reasons }
+}
+
+/// The capacities and commitments that cannot hold, with the counts that prove it: a capacity
+/// below what can go nowhere else, a hard minimum above all that can go by its carrier, and,
+/// given a combination's LP, the rows its elastic slacks had to relax.
+fn counted_reasons(
+    engine: &Engine,
+    cons: &Constraints,
+    batch: &Batch,
+    least: Option<&LpOptimum>,
+) -> Vec<String> {
     let mut reasons = Vec::new();
     let carrier = |c: u16| {
         engine
@@ -1071,13 +1236,7 @@ fn explain_infeasible(
             ));
         }
     }
-    if reasons.is_empty() {
-        reasons.push(
-            "no plan meets every constraint, but no single capacity or commitment explains it"
-                .into(),
-        );
-    }
-    Infeasibility { reasons }
+    reasons
 }
 
 /// 12345 → "12,345".

@@ -850,6 +850,7 @@ async fn optimise(
         .run(&app.metrics, move || -> Result<_, Problem> {
             // Held by the job itself: a client that goes away does not free it early.
             let _one = one;
+            let started = Instant::now();
             let (orders, _, _) = batch_orders(kind, &bytes, limit)?;
             let engine = &s.engine;
             let global = !params.greedy && (params.global || !s.constraints.is_empty());
@@ -869,6 +870,7 @@ async fn optimise(
                 let opts = crate::global::GlobalOpts {
                     quiet: true,
                     time_limit,
+                    started,
                     gap: params.gap.unwrap_or(0.01),
                     solver_threads: 1,
                     with_options: false,
