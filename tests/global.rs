@@ -973,3 +973,115 @@ fn rejected_rows_stay_in_a_global_plan() {
     );
     assert_passed(&check);
 }
+
+/// `--time-limit` and `--gap` out of range are usage errors (exit 2) that name the flag, and
+/// nothing is written.
+#[test]
+fn time_limit_and_gap_out_of_range_are_usage_errors() {
+    let dir = tmp();
+    let orders = root().join("examples/orders.csv");
+    let plan = dir.path().join("plan.csv");
+    for (flag, value) in [
+        ("--time-limit", "0"),
+        ("--time-limit", "-5"),
+        ("--time-limit", "NaN"),
+        ("--time-limit", "inf"),
+        ("--time-limit", "1e400"),
+        ("--time-limit", "ten"),
+        ("--gap", "-0.5"),
+        ("--gap", "1e400"),
+        ("--gap", "100"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = lpo(
+            &["optimise", "--orders", s(&orders), "--out", s(&plan), &arg],
+            &root(),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {err}");
+        assert!(err.contains(flag), "{arg}: {err}");
+        assert!(!plan.exists(), "{arg}: no plan may be written");
+    }
+}
+
+/// Tier schedules whose bands make more combinations than the solver takes are refused by
+/// validation, at the schedule that passes the limit.
+#[test]
+fn too_many_tier_combinations_are_refused_with_the_line() {
+    let dir = tmp();
+    let cons = dir.path().join("c.yaml");
+    let mut text = String::from("tiers:\n");
+    for (i, carrier) in ["auspost", "tge", "startrack"].iter().enumerate() {
+        text.push_str(&format!(
+            "  - id: t{i}\n    carrier: {carrier}\n    applies: all\n    tiers:\n"
+        ));
+        for k in 1..=7 {
+            text.push_str(&format!(
+                "      - {{ from_parcels: {}, discount_pct: {k} }}\n",
+                k * 100
+            ));
+        }
+    }
+    write(&cons, &text);
+    let out = lpo(
+        &[
+            "optimise",
+            "--orders",
+            s(&root().join("examples/orders.csv")),
+            "--out",
+            s(&dir.path().join("plan.csv")),
+            "--constraints",
+            s(&cons),
+        ],
+        &root(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    // 8 × 8 = 64 combinations pass; the third schedule (its `- id:` on line 24) makes 512.
+    assert!(err.contains("c.yaml:24"), "{err}");
+    assert!(err.contains("512 combinations"), "{err}");
+}
+
+/// A time limit too short to finish never claims infeasibility: the run either writes the best
+/// plan found (with its status and proven gap) or says no plan was found and that the
+/// constraints are not proven infeasible.
+#[test]
+fn a_short_time_limit_is_never_called_infeasible() {
+    let dir = tmp();
+    let orders = root().join("examples/orders.csv");
+    let plan = dir.path().join("plan.csv");
+    let report = dir.path().join("r.json");
+    let out = lpo(
+        &[
+            "optimise",
+            "--orders",
+            s(&orders),
+            "--out",
+            s(&plan),
+            "--report",
+            s(&report),
+            "--time-limit",
+            "0.000001",
+        ],
+        &root(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(1) => {
+            assert!(err.contains("not proven infeasible"), "{err}");
+            assert!(!plan.exists());
+        }
+        Some(0 | 3) => {
+            let r: serde_json::Value =
+                serde_json::from_str(&read(&report)).unwrap_or_else(|e| panic!("{e}"));
+            let status = r["status"].as_str().unwrap_or("");
+            assert!(
+                ["optimal", "time_limit", "feasible"].contains(&status),
+                "{status}"
+            );
+            assert!(r["bound_cents"].as_f64().is_some(), "{r}");
+            assert!(r["objective_cents"].as_f64() >= r["bound_cents"].as_f64());
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
+}

@@ -171,6 +171,25 @@ impl Loader {
                         );
                         continue;
                     }
+                    let combos: usize = out
+                        .tiers
+                        .iter()
+                        .chain(std::iter::once(&t))
+                        .map(|s| s.bands())
+                        .product();
+                    if combos > lpo_engine::constraints::MAX_TIER_COMBINATIONS {
+                        self.diags.error(
+                            "too-many-tier-combinations",
+                            &Pos::at(&rel, t_line(&t.origin), 0),
+                            format!(
+                                "with tier schedule `{}` the schedules make {combos} combinations of bands; the global solver takes at most {}",
+                                t.id,
+                                lpo_engine::constraints::MAX_TIER_COMBINATIONS
+                            ),
+                            Some("each combination is one linear program: merge tiers, or use fewer schedules".into()),
+                        );
+                        continue;
+                    }
                     out.tiers.push(t);
                 }
             }

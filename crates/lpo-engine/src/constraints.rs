@@ -81,6 +81,10 @@ pub struct Tier {
     pub discount: Bp,
 }
 
+/// Most combinations of tier bands (the product over the schedules of their bands) a day's
+/// constraints may make: each is a linear program the global solver may have to solve.
+pub const MAX_TIER_COMBINATIONS: usize = 256;
+
 /// A carrier's volume discount schedule. `tiers` are in increasing order of `from_parcels`;
 /// band 0 (no discount) is implicit.
 #[derive(Debug, Clone)]

@@ -1,20 +1,24 @@
 //! Lower bounds on a combination of tier bands without solving its LP.
 //!
-//! For row prices `y` of the capacities and commitments (signed as HiGHS signs duals: ≤ rows
-//! non-positive, ≥ rows non-negative, a soft row no more than its penalty) and a price `ν` per
-//! tier schedule on the carrier's volume, the Lagrangian
+//! A combination fixes, per tier schedule, which bands its carrier's parcels may be priced in
+//! and how many parcels each such band holds: for `all`, the band's parcels lie in
+//! `[threshold, next threshold − 1]`; for `beyond`, every band below the last one used holds
+//! exactly its width and the last one at most its width. Call each such band a *window* `e`
+//! with its parcels `P_e ∈ [lo_e, hi_e]`. For row prices `y` of the capacities and commitments
+//! (signed as HiGHS signs duals: ≤ rows non-positive, ≥ rows non-negative, a soft row no more
+//! than its penalty) and a price `ν_e` per window, the Lagrangian
 //!
 //! ```text
-//!   L(y, ν) = Σ_k count[k] · min over the combination's columns of (score − y·a − ν·parcels)
-//!             + y·b + Σ_t ν_t · (ν_t ≥ 0 ? lo_t : hi_t)
+//!   L(y, ν) = Σ_k count[k] · min over the combination's columns of (score − y·a − ν_e·parcels)
+//!             + y·b + Σ_e ν_e · (ν_e ≥ 0 ? lo_e : hi_e)
 //! ```
 //!
 //! is at most the combination's optimum, whole orders or not: every plan of the combination
-//! places each order on one of its columns and keeps each schedule's volume within
-//! `[lo_t, hi_t]` (the band's threshold up to the next one's). Which `y` is used does not
-//! matter for validity; the duals of a solved combination make it tight. For each schedule the
-//! best `ν` given the others is found exactly: `L` is concave and piecewise linear in `ν`, with
-//! a breakpoint per class where it changes carrier.
+//! places each order on one of its columns and keeps every window's parcels within it. Which
+//! `y` is used does not matter for validity; the duals of a solved combination make it tight.
+//! For each window the best `ν_e` given the others is found exactly: `L` is concave and
+//! piecewise linear in `ν_e`, with a breakpoint per class where it moves into or out of the
+//! window.
 //!
 //! A class's least adjusted cost per (schedule, band) is tabled once per `y`, so bounding a
 //! combination costs a pass over the classes, not a pricing of every column.
@@ -29,10 +33,11 @@ use crate::classes::Batch;
 /// Classes per chunk of a parallel pass; sums are added chunk by chunk in order, so a bound
 /// does not depend on how many threads computed it.
 const CHUNK: usize = 4096;
+/// Rounds of improving every window's price in turn.
+const ROUNDS: usize = 3;
 
 /// Per class: the least adjusted cost of a column of a carrier without a schedule, then per
-/// schedule and band the least adjusted cost of the schedule carrier's options (for `beyond`:
-/// over the bands up to that one, which the combination allows together).
+/// schedule and band the least adjusted cost of the schedule carrier's options in that band.
 pub(crate) struct Tables {
     width: usize,
     /// Where each schedule's bands start in a class's row of `least`.
@@ -40,6 +45,56 @@ pub(crate) struct Tables {
     least: Vec<f64>,
     /// `y·b` of the capacity and commitment rows.
     constant: f64,
+}
+
+/// A band a combination prices a schedule's parcels in, with the parcels it must hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub(crate) schedule: usize,
+    pub(crate) band: usize,
+    /// Where its least costs are in a class's row of the tables.
+    col: usize,
+    lo: f64,
+    hi: f64,
+}
+
+/// The windows of a combination.
+pub(crate) fn windows(cons: &Constraints, at: &[usize], combo: &[usize]) -> Vec<Window> {
+    let mut out = Vec::new();
+    for (ti, (t, &c)) in cons.tiers.iter().zip(combo).enumerate() {
+        let start = |b: usize| t.band_start(b) as f64;
+        let last = c + 1 >= t.bands();
+        match t.kind {
+            TierKind::All => out.push(Window {
+                schedule: ti,
+                band: c,
+                col: at[ti] + c,
+                lo: start(c),
+                hi: if last {
+                    f64::INFINITY
+                } else {
+                    start(c + 1) - 1.0
+                },
+            }),
+            TierKind::Beyond => {
+                for b in 0..=c {
+                    let width = if b + 1 < t.bands() {
+                        start(b + 1) - start(b)
+                    } else {
+                        f64::INFINITY
+                    };
+                    out.push(Window {
+                        schedule: ti,
+                        band: b,
+                        col: at[ti] + b,
+                        lo: if b < c { width } else { 0.0 },
+                        hi: width,
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 impl Tables {
@@ -77,13 +132,6 @@ impl Tables {
                             }
                         }
                     }
-                    for (t, s) in cons.tiers.iter().enumerate() {
-                        if s.kind == TierKind::Beyond {
-                            for b in 1..s.bands() {
-                                row[at[t] + b] = row[at[t] + b].min(row[at[t] + b - 1]);
-                            }
-                        }
-                    }
                 }
             });
         Tables {
@@ -94,36 +142,27 @@ impl Tables {
         }
     }
 
-    /// A lower bound on the combination's optimum: `L(y, ν)` with each schedule's `ν` improved
-    /// in turn. `f64::INFINITY` when no plan of the combination exists (a schedule's volume
-    /// cannot reach its band, or cannot stay below the next).
-    pub(crate) fn bound(&self, cons: &Constraints, batch: &Batch, combo: &[usize]) -> f64 {
-        let window: Vec<(f64, f64)> = cons
-            .tiers
-            .iter()
-            .zip(combo)
-            .map(|(t, &c)| {
-                let lo = t.band_start(c) as f64;
-                let hi = if c + 1 >= t.bands() {
-                    f64::INFINITY
-                } else {
-                    match t.kind {
-                        TierKind::All => (t.band_start(c + 1) - 1) as f64,
-                        TierKind::Beyond => t.band_start(c + 1) as f64,
-                    }
-                };
-                (lo, hi)
-            })
-            .collect();
-        let mut nu = vec![0.0f64; cons.tiers.len()];
-        let mut value = self.lagrangian(batch, combo, &nu, &window);
-        for _round in 0..2 {
+    /// A lower bound on the combination's optimum, `L(y, ν)` with every window's `ν` improved
+    /// in turn, and those prices (per window of [`windows`], cents per parcel).
+    /// `f64::INFINITY` when no plan of the combination exists (a window that cannot be filled,
+    /// or cannot be kept below its top).
+    pub(crate) fn bound(
+        &self,
+        cons: &Constraints,
+        batch: &Batch,
+        combo: &[usize],
+    ) -> (f64, Vec<(Window, f64)>) {
+        let win = windows(cons, &self.at, combo);
+        let mut nu = vec![0.0f64; win.len()];
+        let mut value = self.lagrangian(batch, &win, &nu);
+        let mut best = nu.clone();
+        for _round in 0..ROUNDS {
             let mut moved = false;
-            for t in 0..cons.tiers.len() {
-                match self.best_nu(batch, combo, &nu, t, window[t]) {
-                    None => return f64::INFINITY,
-                    Some(v) if v != nu[t] => {
-                        nu[t] = v;
+            for e in 0..win.len() {
+                match self.best_nu(batch, &win, &nu, e) {
+                    None => return (f64::INFINITY, win.into_iter().zip(nu).collect()),
+                    Some(v) if v != nu[e] => {
+                        nu[e] = v;
                         moved = true;
                     }
                     Some(_) => {}
@@ -132,17 +171,24 @@ impl Tables {
             if !moved {
                 break;
             }
-            value = value.max(self.lagrangian(batch, combo, &nu, &window));
+            let v = self.lagrangian(batch, &win, &nu);
+            if v > value {
+                value = v;
+                best.clone_from(&nu);
+            }
         }
         // Round-off of the sums: a bound a hair low is still a bound.
-        value - 1e-9 * value.abs() - 1e-6
+        (
+            value - 1e-9 * value.abs() - 1e-6,
+            win.into_iter().zip(best).collect(),
+        )
     }
 
-    /// `L(y, 0)`: the bound without volume prices (a pass over the classes).
-    pub(crate) fn bound_flat(&self, batch: &Batch, combo: &[usize]) -> f64 {
-        let nu = vec![0.0; combo.len()];
-        let window = vec![(0.0, 0.0); combo.len()];
-        let value = self.lagrangian(batch, combo, &nu, &window);
+    /// `L(y, 0)`: the bound without window prices (a pass over the classes).
+    pub(crate) fn bound_flat(&self, cons: &Constraints, batch: &Batch, combo: &[usize]) -> f64 {
+        let win = windows(cons, &self.at, combo);
+        let nu = vec![0.0; win.len()];
+        let value = self.lagrangian(batch, &win, &nu);
         value - 1e-9 * value.abs() - 1e-6
     }
 
@@ -150,61 +196,47 @@ impl Tables {
         &self.least[k * self.width..(k + 1) * self.width]
     }
 
-    /// Class `k`'s least cost under `ν`, apart from schedule `skip`'s columns.
-    fn best_except(
-        &self,
-        batch: &Batch,
-        combo: &[usize],
-        nu: &[f64],
-        k: usize,
-        skip: usize,
-    ) -> f64 {
+    /// Class `k`'s least cost under `ν`, apart from window `skip`'s columns.
+    fn best_except(&self, batch: &Batch, win: &[Window], nu: &[f64], k: usize, skip: usize) -> f64 {
         let row = self.row(k);
         let p = batch.classes[k].parcels as f64;
         let mut best = row[0];
-        for (t, &c) in combo.iter().enumerate() {
-            if t != skip {
-                best = best.min(row[self.at[t] + c] - nu[t] * p);
+        for (e, w) in win.iter().enumerate() {
+            if e != skip {
+                best = best.min(row[w.col] - nu[e] * p);
             }
         }
         best
     }
 
-    fn lagrangian(&self, batch: &Batch, combo: &[usize], nu: &[f64], window: &[(f64, f64)]) -> f64 {
+    fn lagrangian(&self, batch: &Batch, win: &[Window], nu: &[f64]) -> f64 {
         let n = batch.classes.len();
         let parts: Vec<f64> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|ci| {
                 (ci * CHUNK..n.min((ci + 1) * CHUNK))
                     .map(|k| {
-                        let best = self.best_except(batch, combo, nu, k, usize::MAX);
+                        let best = self.best_except(batch, win, nu, k, usize::MAX);
                         batch.classes[k].count as f64 * best
                     })
                     .sum::<f64>()
             })
             .collect();
-        let tiers: f64 = nu
+        let windows: f64 = nu
             .iter()
-            .zip(window)
-            .map(|(&n, &(lo, hi))| if n >= 0.0 { n * lo } else { n * hi })
+            .zip(win)
+            .map(|(&n, w)| if n >= 0.0 { n * w.lo } else { n * w.hi })
             .sum();
-        parts.iter().sum::<f64>() + self.constant + tiers
+        parts.iter().sum::<f64>() + self.constant + windows
     }
 
-    /// The best `ν_t` given the other schedules' (exact: `L` is concave in it, with a
-    /// breakpoint per class). `None`: the volume can never be brought within the window.
-    fn best_nu(
-        &self,
-        batch: &Batch,
-        combo: &[usize],
-        nu: &[f64],
-        t: usize,
-        (lo, hi): (f64, f64),
-    ) -> Option<f64> {
-        let col = self.at[t] + combo[t];
-        // Per class that can use the schedule's carrier: (breakpoint, parcels): it takes the
-        // carrier once ν exceeds the breakpoint (−∞: it has nothing else).
+    /// The best `ν_e` given the other windows' (exact: `L` is concave in it, with a breakpoint
+    /// per class). `None`: the window can never be brought within its bounds.
+    fn best_nu(&self, batch: &Batch, win: &[Window], nu: &[f64], e: usize) -> Option<f64> {
+        let (col, lo, hi) = (win[e].col, win[e].lo, win[e].hi);
         let n = batch.classes.len();
+        // Per class that can use the window: (breakpoint, parcels): it takes the window once ν
+        // exceeds the breakpoint (−∞: it has nothing else).
         let mut points: Vec<(f64, f64)> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .flat_map_iter(|ci| {
@@ -215,7 +247,7 @@ impl Tables {
                     }
                     let c = &batch.classes[k];
                     let p = c.parcels.max(1) as f64;
-                    let other = self.best_except(batch, combo, nu, k, t);
+                    let other = self.best_except(batch, win, nu, k, e);
                     Some(((mine - other) / p, (c.count * c.parcels) as f64))
                 })
             })

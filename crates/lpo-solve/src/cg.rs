@@ -976,6 +976,46 @@ pub(crate) fn remap(
         .collect()
 }
 
+/// Duals to start a combination's column generation from: the capacities' and commitments'
+/// of a solved combination, and on the combination's own tier rows the window prices of its
+/// bound (bound.rs), which price each band's parcels the way those rows will.
+pub(crate) fn start_duals(
+    engine: &Engine,
+    cons: &Constraints,
+    combo: &[usize],
+    kinds: &[RowKind],
+    duals: &[f64],
+    nu: &[(crate::bound::Window, f64)],
+) -> (Vec<RowKind>, Vec<f64>) {
+    let rows = coupling_rows(engine, cons, combo);
+    let price = |t: usize, b: usize| {
+        nu.iter()
+            .find(|(w, _)| w.schedule == t && w.band == b)
+            .map_or(0.0, |(_, v)| *v)
+    };
+    let mut seen = vec![false; cons.tiers.len()];
+    let out = rows
+        .rows
+        .iter()
+        .map(|r| match r.kind {
+            RowKind::Capacity(_) | RowKind::Commitment(_) => kinds
+                .iter()
+                .position(|k| *k == r.kind)
+                .map_or(0.0, |i| duals[i]),
+            // `all`: one of its two rows carries the price (they touch the same columns).
+            RowKind::TierMin(t) | RowKind::TierMax(t) => {
+                if std::mem::replace(&mut seen[t], true) {
+                    0.0
+                } else {
+                    price(t, combo[t])
+                }
+            }
+            RowKind::TierFull(t, b) | RowKind::TierCap(t, b) => price(t, b),
+        })
+        .collect();
+    (rows.rows.iter().map(|r| r.kind).collect(), out)
+}
+
 /// The LP optimum of one combination.
 pub(crate) struct LpOptimum {
     pub(crate) value: f64,
@@ -1161,9 +1201,9 @@ pub(crate) fn lp(
                 batch.classes[*k].count as f64 * cols.iter().map(|c| c.1).fold(0.0f64, f64::min)
             })
             .sum();
-        // Columns that can improve the value by no more than a tenth of the gap asked for are
+        // Columns that can improve the value by no more than 30 % of the gap asked for are
         // not worth another round (the bound stays the Lagrangian one, which is exact).
-        let tail = (0.1 * settings.rel_gap).max(1e-7);
+        let tail = (0.3 * settings.rel_gap).max(1e-7);
         let converged = found.is_empty() || -below <= tail * s.value.abs().max(1.0);
         let done = converged && (slack_units <= 1e-7 || price_level >= ELASTIC_TOP);
         if done || timed_out || iterations > 500 {

@@ -195,8 +195,9 @@ const EPS: f64 = 1e-6;
 const RC_TOL: f64 = 1e-6;
 /// Classes × combinations up to which every combination's bound is sharpened at once.
 const EAGER_BOUNDS: usize = 20_000_000;
-/// Most tier band combinations solved (the product of every schedule's bands).
-pub const MAX_COMBINATIONS: usize = 256;
+/// Most tier band combinations solved (the product of every schedule's bands); validation
+/// refuses more.
+pub const MAX_COMBINATIONS: usize = lpo_engine::constraints::MAX_TIER_COMBINATIONS;
 
 /// Solves the batch under the constraints.
 pub fn solve(
@@ -271,8 +272,13 @@ pub fn solve(
     let rows0 = cg::coupling_rows(engine, cons, &vec![0; cons.tiers.len()]);
     let t = Instant::now();
     let mut tables = bound::Tables::new(cons, batch, &rows0, &[]);
-    let mut lb: Vec<f64> = combos.iter().map(|c| tables.bound_flat(batch, c)).collect();
+    let mut lb: Vec<f64> = combos
+        .iter()
+        .map(|c| tables.bound_flat(cons, batch, c))
+        .collect();
     let mut refined = vec![false; combos.len()];
+    // Per combination: the window prices of its sharpened bound (they start its LP's duals).
+    let mut nus: Vec<Vec<(bound::Window, f64)>> = vec![Vec::new(); combos.len()];
     let mut open = vec![true; combos.len()];
     stats.bound_time += t.elapsed();
     let mut pool: Vec<Pool> = (0..batch.classes.len())
@@ -307,7 +313,9 @@ pub fn solve(
         if !refined[ci] && !solved.is_empty() {
             // Sharpen the bound (the volume prices) before paying for an LP.
             let t = Instant::now();
-            lb[ci] = lb[ci].max(tables.bound(cons, batch, combo));
+            let (b, nu) = tables.bound(cons, batch, combo);
+            lb[ci] = lb[ci].max(b);
+            nus[ci] = nu;
             refined[ci] = true;
             stats.bound_time += t.elapsed();
             if !lb[ci].is_finite() {
@@ -333,7 +341,8 @@ pub fn solve(
             .iter()
             .rev()
             .find(|(_, r)| r.feasible)
-            .map(|(_, r): &(usize, LpOptimum)| (r.kinds.as_slice(), r.duals.as_slice()));
+            .map(|(_, r)| cg::start_duals(engine, cons, combo, &r.kinds, &r.duals, &nus[ci]));
+        let warm = warm.as_ref().map(|(k, d)| (k.as_slice(), d.as_slice()));
         let r = cg::lp(engine, cons, batch, combo, start, warm, settings, deadline)
             .map_err(SolveError::Solver)?;
         stats.iterations += r.iterations;
@@ -368,9 +377,11 @@ pub fn solve(
             for (c, combo) in combos.iter().enumerate() {
                 if open[c] {
                     lb[c] = lb[c].max(if eager {
-                        tables.bound(cons, batch, combo)
+                        let (b, nu) = tables.bound(cons, batch, combo);
+                        nus[c] = nu;
+                        b
                     } else {
-                        tables.bound_flat(batch, combo)
+                        tables.bound_flat(cons, batch, combo)
                     });
                     refined[c] = eager;
                     if !lb[c].is_finite() {
