@@ -49,9 +49,7 @@ pub(crate) struct Tables {
 
 /// A band a combination prices a schedule's parcels in, with the parcels it must hold.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Window {
-    pub(crate) schedule: usize,
-    pub(crate) band: usize,
+struct Window {
     /// Where its least costs are in a class's row of the tables.
     col: usize,
     lo: f64,
@@ -59,15 +57,13 @@ pub(crate) struct Window {
 }
 
 /// The windows of a combination.
-pub(crate) fn windows(cons: &Constraints, at: &[usize], combo: &[usize]) -> Vec<Window> {
+fn windows(cons: &Constraints, at: &[usize], combo: &[usize]) -> Vec<Window> {
     let mut out = Vec::new();
     for (ti, (t, &c)) in cons.tiers.iter().zip(combo).enumerate() {
         let start = |b: usize| t.band_start(b) as f64;
         let last = c + 1 >= t.bands();
         match t.kind {
             TierKind::All => out.push(Window {
-                schedule: ti,
-                band: c,
                 col: at[ti] + c,
                 lo: start(c),
                 hi: if last {
@@ -84,8 +80,6 @@ pub(crate) fn windows(cons: &Constraints, at: &[usize], combo: &[usize]) -> Vec<
                         f64::INFINITY
                     };
                     out.push(Window {
-                        schedule: ti,
-                        band: b,
                         col: at[ti] + b,
                         lo: if b < c { width } else { 0.0 },
                         hi: width,
@@ -143,24 +137,17 @@ impl Tables {
     }
 
     /// A lower bound on the combination's optimum, `L(y, ν)` with every window's `ν` improved
-    /// in turn, and those prices (per window of [`windows`], cents per parcel).
-    /// `f64::INFINITY` when no plan of the combination exists (a window that cannot be filled,
-    /// or cannot be kept below its top).
-    pub(crate) fn bound(
-        &self,
-        cons: &Constraints,
-        batch: &Batch,
-        combo: &[usize],
-    ) -> (f64, Vec<(Window, f64)>) {
+    /// in turn. `f64::INFINITY` when no plan of the combination exists (a window that cannot be
+    /// filled, or cannot be kept below its top).
+    pub(crate) fn bound(&self, cons: &Constraints, batch: &Batch, combo: &[usize]) -> f64 {
         let win = windows(cons, &self.at, combo);
         let mut nu = vec![0.0f64; win.len()];
         let mut value = self.lagrangian(batch, &win, &nu);
-        let mut best = nu.clone();
         for _round in 0..ROUNDS {
             let mut moved = false;
             for e in 0..win.len() {
                 match self.best_nu(batch, &win, &nu, e) {
-                    None => return (f64::INFINITY, win.into_iter().zip(nu).collect()),
+                    None => return f64::INFINITY,
                     Some(v) if v != nu[e] => {
                         nu[e] = v;
                         moved = true;
@@ -171,25 +158,17 @@ impl Tables {
             if !moved {
                 break;
             }
-            let v = self.lagrangian(batch, &win, &nu);
-            if v > value {
-                value = v;
-                best.clone_from(&nu);
-            }
+            value = value.max(self.lagrangian(batch, &win, &nu));
         }
         // Round-off of the sums: a bound a hair low is still a bound.
-        (
-            value - 1e-9 * value.abs() - 1e-6,
-            win.into_iter().zip(best).collect(),
-        )
+        margin(value)
     }
 
     /// `L(y, 0)`: the bound without window prices (a pass over the classes).
     pub(crate) fn bound_flat(&self, cons: &Constraints, batch: &Batch, combo: &[usize]) -> f64 {
         let win = windows(cons, &self.at, combo);
         let nu = vec![0.0; win.len()];
-        let value = self.lagrangian(batch, &win, &nu);
-        value - 1e-9 * value.abs() - 1e-6
+        margin(self.lagrangian(batch, &win, &nu))
     }
 
     fn row(&self, k: usize) -> &[f64] {
@@ -290,6 +269,15 @@ impl Tables {
             return None;
         }
         Some(0.0)
+    }
+}
+
+/// A bound a hair lower, for the round-off of its sums (an infinite one stays infinite).
+fn margin(value: f64) -> f64 {
+    if value.is_finite() {
+        value - 1e-9 * value.abs() - 1e-6
+    } else {
+        value
     }
 }
 

@@ -976,46 +976,6 @@ pub(crate) fn remap(
         .collect()
 }
 
-/// Duals to start a combination's column generation from: the capacities' and commitments'
-/// of a solved combination, and on the combination's own tier rows the window prices of its
-/// bound (bound.rs), which price each band's parcels the way those rows will.
-pub(crate) fn start_duals(
-    engine: &Engine,
-    cons: &Constraints,
-    combo: &[usize],
-    kinds: &[RowKind],
-    duals: &[f64],
-    nu: &[(crate::bound::Window, f64)],
-) -> (Vec<RowKind>, Vec<f64>) {
-    let rows = coupling_rows(engine, cons, combo);
-    let price = |t: usize, b: usize| {
-        nu.iter()
-            .find(|(w, _)| w.schedule == t && w.band == b)
-            .map_or(0.0, |(_, v)| *v)
-    };
-    let mut seen = vec![false; cons.tiers.len()];
-    let out = rows
-        .rows
-        .iter()
-        .map(|r| match r.kind {
-            RowKind::Capacity(_) | RowKind::Commitment(_) => kinds
-                .iter()
-                .position(|k| *k == r.kind)
-                .map_or(0.0, |i| duals[i]),
-            // `all`: one of its two rows carries the price (they touch the same columns).
-            RowKind::TierMin(t) | RowKind::TierMax(t) => {
-                if std::mem::replace(&mut seen[t], true) {
-                    0.0
-                } else {
-                    price(t, combo[t])
-                }
-            }
-            RowKind::TierFull(t, b) | RowKind::TierCap(t, b) => price(t, b),
-        })
-        .collect();
-    (rows.rows.iter().map(|r| r.kind).collect(), out)
-}
-
 /// The LP optimum of one combination.
 pub(crate) struct LpOptimum {
     pub(crate) value: f64,

@@ -173,7 +173,7 @@ impl std::fmt::Display for SolveError {
                 "the constraints cannot all hold: {}",
                 i.reasons.join("; ")
             ),
-            SolveError::NoSolution(s) => write!(f, "no feasible plan found: {s}"),
+            SolveError::NoSolution(s) => write!(f, "no plan found: {s}"),
             SolveError::Solver(s) => write!(f, "solver failed: {s}"),
         }
     }
@@ -277,8 +277,9 @@ pub fn solve(
         .map(|c| tables.bound_flat(cons, batch, c))
         .collect();
     let mut refined = vec![false; combos.len()];
-    // Per combination: the window prices of its sharpened bound (they start its LP's duals).
-    let mut nus: Vec<Vec<(bound::Window, f64)>> = vec![Vec::new(); combos.len()];
+    // Per combination: its LP optimum (an index into `solved`) once solved; it stays open,
+    // with the LP's bound, until its turn comes to be made whole orders.
+    let mut lp_of: Vec<Option<usize>> = vec![None; combos.len()];
     let mut open = vec![true; combos.len()];
     stats.bound_time += t.elapsed();
     let mut pool: Vec<Pool> = (0..batch.classes.len())
@@ -289,33 +290,72 @@ pub fn solve(
     let tol = |v: f64| settings.rel_gap.max(0.0) * v.abs();
     let mut next = Some(natural);
     loop {
-        let ci = match next.take() {
-            Some(c) => c,
+        let (ci, least) = match next.take() {
+            Some(c) => (c, false),
             None => match (0..combos.len())
                 .filter(|&c| open[c])
                 .min_by(|&a, &b| lb[a].total_cmp(&lb[b]).then(a.cmp(&b)))
             {
-                Some(c) => c,
+                Some(c) => (c, true),
                 None => break,
             },
         };
         if let Some(b) = &best
             && lb[ci] >= b.value - tol(b.value)
         {
-            // The least bound left is within the gap: every open combination is done.
-            break;
+            if least {
+                // The least bound left is within the gap: every open combination is done.
+                break;
+            }
+            // The per-order choice's combination cannot do better; the others may.
+            open[ci] = false;
+            continue;
         }
         if Instant::now() >= deadline {
             stop = Stop::TimeLimit;
             break;
         }
         let combo = &combos[ci];
+        if let Some(si) = lp_of[ci] {
+            // Its LP bound is the least left: make it whole orders.
+            open[ci] = false;
+            let r = &solved[si].1;
+            let (found, proven) = whole_orders(
+                engine, cons, batch, combo, r, settings, deadline, &mut stats,
+            )?;
+            if proven.is_finite() {
+                lb[ci] = lb[ci].max(proven - 1e-9 * proven.abs());
+            } else if proven == f64::INFINITY {
+                lb[ci] = f64::INFINITY;
+            }
+            crate::trace(|| {
+                format!(
+                    "whole orders, bands {combo:?}: LP {:.2} (bound {:.2}), plan {:?}",
+                    r.value,
+                    r.lower,
+                    found.as_ref().map(|a| objective(cons, batch, a))
+                )
+            });
+            if let Some(alloc) = found {
+                let v = objective(cons, batch, &alloc);
+                // On equal cost, a plan from an LP (with its duals) replaces the per-order one.
+                if best
+                    .as_ref()
+                    .is_none_or(|b| v < b.value || (v <= b.value && b.combo.is_none()))
+                {
+                    best = Some(Incumbent {
+                        value: v,
+                        alloc,
+                        combo: Some(ci),
+                    });
+                }
+            }
+            continue;
+        }
         if !refined[ci] && !solved.is_empty() {
             // Sharpen the bound (the volume prices) before paying for an LP.
             let t = Instant::now();
-            let (b, nu) = tables.bound(cons, batch, combo);
-            lb[ci] = lb[ci].max(b);
-            nus[ci] = nu;
+            lb[ci] = lb[ci].max(tables.bound(cons, batch, combo));
             refined[ci] = true;
             stats.bound_time += t.elapsed();
             if !lb[ci].is_finite() {
@@ -341,8 +381,7 @@ pub fn solve(
             .iter()
             .rev()
             .find(|(_, r)| r.feasible)
-            .map(|(_, r)| cg::start_duals(engine, cons, combo, &r.kinds, &r.duals, &nus[ci]));
-        let warm = warm.as_ref().map(|(k, d)| (k.as_slice(), d.as_slice()));
+            .map(|(_, r): &(usize, LpOptimum)| (r.kinds.as_slice(), r.duals.as_slice()));
         let r = cg::lp(engine, cons, batch, combo, start, warm, settings, deadline)
             .map_err(SolveError::Solver)?;
         stats.iterations += r.iterations;
@@ -377,9 +416,7 @@ pub fn solve(
             for (c, combo) in combos.iter().enumerate() {
                 if open[c] {
                     lb[c] = lb[c].max(if eager {
-                        let (b, nu) = tables.bound(cons, batch, combo);
-                        nus[c] = nu;
-                        b
+                        tables.bound(cons, batch, combo)
                     } else {
                         tables.bound_flat(cons, batch, combo)
                     });
@@ -392,38 +429,13 @@ pub fn solve(
             stats.bound_time += t.elapsed();
         }
         pool = r.pool.clone();
-        if r.feasible
-            && best
-                .as_ref()
-                .is_none_or(|b| r.value < b.value - tol(b.value))
-        {
-            let (found, proven) = whole_orders(
-                engine, cons, batch, combo, &r, settings, deadline, &mut stats,
-            )?;
-            if !proven.is_nan() {
-                lb[ci] = lb[ci].max(proven - 1e-9 * proven.abs());
-            }
-            crate::trace(|| {
-                format!(
-                    "whole orders, bands {combo:?}: LP {:.2} (bound {:.2}), plan {:?}",
-                    r.value,
-                    r.lower,
-                    found.as_ref().map(|a| objective(cons, batch, a))
-                )
-            });
-            if let Some(alloc) = found {
-                let v = objective(cons, batch, &alloc);
-                // On equal cost, a plan from an LP (with its duals) replaces the per-order one.
-                if best
-                    .as_ref()
-                    .is_none_or(|b| v < b.value || (v <= b.value && b.combo.is_none()))
-                {
-                    best = Some(Incumbent {
-                        value: v,
-                        alloc,
-                        combo: Some(ci),
-                    });
-                }
+        if r.feasible {
+            // Made whole orders when its bound is the least left, or at once while there is no
+            // plan yet (a plan in hand is what a time limit can still return).
+            open[ci] = true;
+            lp_of[ci] = Some(solved.len());
+            if best.is_none() {
+                next = Some(ci);
             }
         }
         solved.push((ci, r));
@@ -446,11 +458,10 @@ pub fn solve(
                 "the time limit ended the search before any plan was found (the constraints are not proven infeasible)".into(),
             ));
         }
-        return Err(SolveError::Infeasible(Infeasibility {
-            reasons: vec![
-                "fractions of orders could meet every constraint, but whole orders cannot: a capacity or commitment sits between the sizes of the orders that could fill it".into(),
-            ],
-        }));
+        // The relaxation has plans but no whole-order plan was found: not a proof.
+        return Err(SolveError::NoSolution(
+            "fractions of orders can meet every constraint, but the integer steps found no plan of whole orders (a capacity or commitment may sit between the sizes of the orders that could fill it); the constraints are not proven infeasible".into(),
+        ));
     };
     let bound_cents = lower.min(best.value);
     let g = gap(best.value, bound_cents);
@@ -521,7 +532,7 @@ fn whole_orders(
     settings: &Settings,
     deadline: Instant,
     stats: &mut Stats,
-) -> Result<(Option<Vec<Vec<Alloc>>>, f64), SolveError> {
+) -> Result<Rounded, SolveError> {
     let rows = cg::coupling_rows(engine, cons, combo);
     // Values of the LP optimum per class: folded classes whole on their column.
     let mut values = class_values(batch, &opt.pool, &opt.free_values);
@@ -660,9 +671,12 @@ fn whole_orders(
         stats,
         "split classes (integer)",
     )?;
+    // Within the gap of the combination's proven bound (the LP value may sit a little above it
+    // when column generation stopped in its tail).
     let good = |a: &Option<Vec<Vec<Alloc>>>| {
-        a.as_ref()
-            .is_some_and(|a| gap(objective(cons, batch, a), opt.value) <= settings.rel_gap)
+        a.as_ref().is_some_and(|a| {
+            gap(objective(cons, batch, a), opt.lower.min(opt.value)) <= settings.rel_gap
+        })
     };
     if !good(&found) {
         // Widen step by step: the classes the LP left free that are closest to moving (the
@@ -758,6 +772,10 @@ fn whole_orders(
     Ok((found, combo_bound))
 }
 
+/// An integer step's plan (if it found one) and its proven lower bound on the combination
+/// (NaN when it proves none; infinite when the combination has no plan of whole orders).
+type Rounded = (Option<Vec<Vec<Alloc>>>, f64);
+
 /// Largest model given to HiGHS with every class integer over every column.
 const FULL_MIP_COLUMNS: usize = 200_000;
 /// Nearly indifferent classes freed in the first widening of the integer step.
@@ -775,7 +793,7 @@ fn integer(
     deadline: Instant,
     stats: &mut Stats,
     what: &str,
-) -> Result<(Option<Vec<Vec<Alloc>>>, f64), SolveError> {
+) -> Result<Rounded, SolveError> {
     let t = Instant::now();
     let m = cg::build(
         batch,
