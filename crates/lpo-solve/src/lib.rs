@@ -10,6 +10,7 @@ mod bound;
 mod cg;
 pub mod classes;
 mod model;
+mod repair;
 
 use std::time::{Duration, Instant};
 
@@ -254,16 +255,20 @@ pub fn solve(
         return Err(SolveError::Infeasible(Infeasibility { reasons: counted }));
     }
 
-    // The per-order choice is the first plan when it breaks nothing.
     let greedy_alloc = greedy(cons, batch);
     let natural = natural_combo(cons, batch, &greedy_alloc, &combos);
-    let mut best: Option<Incumbent> = violation(engine, cons, batch, &greedy_alloc)
-        .is_none()
-        .then(|| Incumbent {
-            value: objective(cons, batch, &greedy_alloc),
-            alloc: greedy_alloc,
-            combo: None,
-        });
+    // The per-order choice is the first plan when it breaks nothing; else the per-order choice
+    // repaired against the hard capacities and commitments, when that works (repair.rs).
+    let first = if violation(engine, cons, batch, &greedy_alloc).is_none() {
+        Some(greedy_alloc)
+    } else {
+        repair::repaired(engine, cons, batch)
+    };
+    let mut best: Option<Incumbent> = first.map(|alloc| Incumbent {
+        value: objective(cons, batch, &alloc),
+        alloc,
+        combo: None,
+    });
 
     // 1. Every combination gets a lower bound without an LP (bound.rs); then, from the
     //    combination the per-order choice lands in and on in order of bound, each one's LP is
@@ -300,8 +305,13 @@ pub fn solve(
                 None => break,
             },
         };
+        // A first plan from the per-order choice or its repair prunes combinations, but the
+        // per-order choice's combination is still solved and the least LP still made whole
+        // orders (that plan keeps each order's best-ranked option among least-cost plans, and
+        // carries the LP's shadow prices).
         if let Some(b) = &best
             && lb[ci] >= b.value - tol(b.value)
+            && !(b.combo.is_none() && (lp_of[ci].is_some() || !least))
         {
             if least {
                 // The least bound left is within the gap: every open combination is done.
@@ -1306,69 +1316,6 @@ pub fn assign(batch: &Batch, alloc: &[Vec<Alloc>]) -> Vec<Option<(u16, u8)>> {
 /// The per-order choice (each class's best-ranked option), priced with the tier discounts its
 /// volumes earn: for `beyond` schedules the discounted bands go to the orders they save most on.
 pub fn greedy(cons: &Constraints, batch: &Batch) -> Vec<Vec<Alloc>> {
-    let n = batch.classes.len();
-    let first = |k: usize| batch.options_of(k)[0];
-    let mut alloc: Vec<Vec<Alloc>> = (0..n)
-        .map(|k| {
-            vec![Alloc {
-                option: 0,
-                band: 0,
-                count: batch.classes[k].count,
-            }]
-        })
-        .collect();
-    for t in &cons.tiers {
-        let mine: Vec<usize> = (0..n).filter(|&k| first(k).carrier == t.carrier).collect();
-        let volume: u64 = mine
-            .iter()
-            .map(|&k| batch.classes[k].count * batch.classes[k].parcels)
-            .sum();
-        let counts = t.band_counts(volume);
-        match t.kind {
-            TierKind::All => {
-                let band = counts.iter().position(|&c| c > 0).unwrap_or(0) as u8;
-                for &k in &mine {
-                    alloc[k][0].band = band;
-                }
-            }
-            TierKind::Beyond => {
-                let saving = |k: usize| {
-                    let o = first(k);
-                    let last = usize::from(o.bands) - 1;
-                    (batch.price(&o, 0).total.0 - batch.price(&o, last).total.0) as f64
-                        / batch.classes[k].parcels.max(1) as f64
-                };
-                let mut order = mine.clone();
-                order.sort_by(|&a, &b| saving(b).total_cmp(&saving(a)).then(a.cmp(&b)));
-                let mut room = counts.clone();
-                for &k in &order {
-                    let c = &batch.classes[k];
-                    let mut left = c.count;
-                    let mut split = Vec::new();
-                    for b in (0..t.bands()).rev() {
-                        let fit = (room[b] / c.parcels.max(1)).min(left);
-                        if fit > 0 {
-                            split.push(Alloc {
-                                option: 0,
-                                band: b as u8,
-                                count: fit,
-                            });
-                            room[b] -= fit * c.parcels;
-                            left -= fit;
-                        }
-                    }
-                    if left > 0 {
-                        split.push(Alloc {
-                            option: 0,
-                            band: 0,
-                            count: left,
-                        });
-                    }
-                    split.sort_by_key(|a| a.band);
-                    alloc[k] = split;
-                }
-            }
-        }
-    }
-    alloc
+    let pick: repair::Pick = batch.classes.iter().map(|c| vec![(0, c.count)]).collect();
+    repair::with_bands(cons, batch, &pick)
 }

@@ -1,0 +1,377 @@
+//! A first plan without any LP: the per-order choice repaired against the hard capacities and
+//! commitments, then priced with the tier discounts its volumes earn.
+//!
+//! Each over-full capacity moves orders off its scope, cheapest move per unit freed first; each
+//! hard commitment that falls short moves orders onto its carrier, cheapest move per unit gained
+//! first. A move never overfills a capacity and never takes a hard commitment below its
+//! minimum. Spend is counted at the carrier's deepest discount, so the discounts the final
+//! volumes earn cannot take a commitment back below its minimum. A heuristic: when it cannot
+//! repair a day it gives nothing, and the search goes on without a first plan.
+
+use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
+use lpo_engine::{Constraints, Engine};
+
+use crate::Alloc;
+use crate::classes::{Batch, ClassOption};
+
+/// Passes over every hard constraint.
+const PASSES: usize = 3;
+
+/// Per class: (option index, orders) on it.
+pub(crate) type Pick = Vec<Vec<(u16, u64)>>;
+
+/// The per-order choice repaired, or `None` when the repair left a constraint broken.
+pub(crate) fn repaired(
+    engine: &Engine,
+    cons: &Constraints,
+    batch: &Batch,
+) -> Option<Vec<Vec<Alloc>>> {
+    let mut r = Repair::new(engine, cons, batch);
+    for _ in 0..PASSES {
+        let mut moved = false;
+        for i in 0..cons.capacities.len() {
+            moved |= r.free_capacity(i);
+        }
+        for i in 0..cons.commitments.len() {
+            if cons.commitments[i].penalty.is_none() {
+                moved |= r.fill_commitment(i);
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let alloc = with_bands(cons, batch, &r.pick);
+    crate::violation(engine, cons, batch, &alloc)
+        .is_none()
+        .then_some(alloc)
+}
+
+struct Repair<'a> {
+    engine: &'a Engine,
+    cons: &'a Constraints,
+    batch: &'a Batch,
+    pick: Pick,
+    /// Per capacity: parcels or grams used.
+    used: Vec<u64>,
+    /// Per commitment: parcels or cents (at the deepest discount) delivered.
+    got: Vec<u64>,
+}
+
+impl<'a> Repair<'a> {
+    fn new(engine: &'a Engine, cons: &'a Constraints, batch: &'a Batch) -> Repair<'a> {
+        let pick: Pick = batch
+            .classes
+            .iter()
+            .map(|c| vec![(0u16, c.count)])
+            .collect();
+        let mut r = Repair {
+            engine,
+            cons,
+            batch,
+            used: vec![0; cons.capacities.len()],
+            got: vec![0; cons.commitments.len()],
+            pick,
+        };
+        for k in 0..batch.classes.len() {
+            let n = batch.classes[k].count;
+            r.account(k, 0, n, true);
+        }
+        r
+    }
+
+    fn option(&self, k: usize, j: u16) -> &'a ClassOption {
+        &self.batch.options_of(k)[usize::from(j)]
+    }
+
+    fn score(&self, k: usize, j: u16) -> f64 {
+        self.batch.price(self.option(k, j), 0).score.0 as f64
+    }
+
+    /// What one order of class `k` on option `j` counts in capacity `i` (0 outside its scope).
+    fn cap_unit(&self, i: usize, k: usize, j: u16) -> u64 {
+        let cap = &self.cons.capacities[i];
+        let o = self.option(k, j);
+        if !cap.scope.matches(self.engine, o.service, o.warehouse) {
+            return 0;
+        }
+        let c = &self.batch.classes[k];
+        match cap.unit {
+            CapacityUnit::Parcels => c.parcels,
+            CapacityUnit::Grams => c.grams,
+        }
+    }
+
+    /// What one order of class `k` on option `j` counts toward commitment `i`.
+    fn commit_unit(&self, i: usize, k: usize, j: u16) -> u64 {
+        let m = &self.cons.commitments[i];
+        let o = self.option(k, j);
+        if o.carrier != m.carrier {
+            return 0;
+        }
+        match m.unit {
+            CommitmentUnit::Parcels => self.batch.classes[k].parcels,
+            CommitmentUnit::Spend => {
+                let deepest = usize::from(o.bands).saturating_sub(1);
+                self.batch.price(o, deepest).total.0.max(0) as u64
+            }
+        }
+    }
+
+    fn account(&mut self, k: usize, j: u16, n: u64, add: bool) {
+        for i in 0..self.used.len() {
+            let u = self.cap_unit(i, k, j) * n;
+            self.used[i] = if add {
+                self.used[i] + u
+            } else {
+                self.used[i] - u
+            };
+        }
+        for i in 0..self.got.len() {
+            let u = self.commit_unit(i, k, j) * n;
+            self.got[i] = if add {
+                self.got[i] + u
+            } else {
+                self.got[i] - u
+            };
+        }
+    }
+
+    /// Most orders of class `k` that may move from option `from` to `to` without overfilling a
+    /// capacity or taking a hard commitment below its minimum (`want` at most).
+    fn room(&self, k: usize, from: u16, to: u16, want: u64) -> u64 {
+        let mut most = want;
+        for i in 0..self.used.len() {
+            let add = self.cap_unit(i, k, to);
+            let sub = self.cap_unit(i, k, from);
+            if add > sub {
+                let left = self.cons.capacities[i].limit.saturating_sub(self.used[i]);
+                most = most.min(left / (add - sub));
+            }
+        }
+        for (i, m) in self.cons.commitments.iter().enumerate() {
+            if m.penalty.is_some() {
+                continue;
+            }
+            let add = self.commit_unit(i, k, to);
+            let sub = self.commit_unit(i, k, from);
+            if sub > add {
+                let spare = self.got[i].saturating_sub(m.min);
+                most = most.min(spare / (sub - add));
+            }
+        }
+        most
+    }
+
+    fn shift(&mut self, k: usize, from: u16, to: u16, n: u64) {
+        self.account(k, from, n, false);
+        self.account(k, to, n, true);
+        let list = &mut self.pick[k];
+        if let Some(e) = list.iter_mut().find(|e| e.0 == from) {
+            e.1 -= n;
+        }
+        match list.iter_mut().find(|e| e.0 == to) {
+            Some(e) => e.1 += n,
+            None => list.push((to, n)),
+        }
+        list.retain(|e| e.1 > 0);
+        list.sort_unstable();
+    }
+
+    /// Moves orders until capacity `i` holds; whether any moved.
+    fn free_capacity(&mut self, i: usize) -> bool {
+        if self.used[i] <= self.cons.capacities[i].limit {
+            return false;
+        }
+        // (cost per unit freed, class, from, to)
+        let mut moves: Vec<(f64, usize, u16, u16)> = Vec::new();
+        for k in 0..self.batch.classes.len() {
+            for &(j, _) in &self.pick[k] {
+                let unit = self.cap_unit(i, k, j);
+                if unit == 0 {
+                    continue;
+                }
+                for to in 0..self.batch.options_of(k).len() as u16 {
+                    let freed = unit - self.cap_unit(i, k, to).min(unit);
+                    if freed > 0 {
+                        moves.push((
+                            (self.score(k, to) - self.score(k, j)) / freed as f64,
+                            k,
+                            j,
+                            to,
+                        ));
+                    }
+                }
+            }
+        }
+        moves.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
+        });
+        let mut moved = false;
+        for (_, k, from, to) in moves {
+            let limit = self.cons.capacities[i].limit;
+            if self.used[i] <= limit {
+                break;
+            }
+            let have = self.pick[k].iter().find(|e| e.0 == from).map_or(0, |e| e.1);
+            let freed = self.cap_unit(i, k, from) - self.cap_unit(i, k, to);
+            let want = (self.used[i] - limit).div_ceil(freed).min(have);
+            let n = self.room(k, from, to, want);
+            if n > 0 {
+                self.shift(k, from, to, n);
+                moved = true;
+            }
+        }
+        moved
+    }
+
+    /// Moves orders until hard commitment `i` holds; whether any moved.
+    fn fill_commitment(&mut self, i: usize) -> bool {
+        let min = self.cons.commitments[i].min;
+        if self.got[i] >= min {
+            return false;
+        }
+        // (cost per unit gained, class, from, to)
+        let mut moves: Vec<(f64, usize, u16, u16)> = Vec::new();
+        for k in 0..self.batch.classes.len() {
+            for &(j, _) in &self.pick[k] {
+                let now = self.commit_unit(i, k, j);
+                for to in 0..self.batch.options_of(k).len() as u16 {
+                    let gain = self.commit_unit(i, k, to).saturating_sub(now);
+                    if gain > 0 {
+                        moves.push((
+                            (self.score(k, to) - self.score(k, j)) / gain as f64,
+                            k,
+                            j,
+                            to,
+                        ));
+                    }
+                }
+            }
+        }
+        moves.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
+        });
+        let mut moved = false;
+        for (_, k, from, to) in moves {
+            if self.got[i] >= min {
+                break;
+            }
+            let have = self.pick[k].iter().find(|e| e.0 == from).map_or(0, |e| e.1);
+            let gain = self.commit_unit(i, k, to) - self.commit_unit(i, k, from);
+            let want = (min - self.got[i]).div_ceil(gain).min(have);
+            let n = self.room(k, from, to, want);
+            if n > 0 {
+                self.shift(k, from, to, n);
+                moved = true;
+            }
+        }
+        moved
+    }
+}
+
+/// A choice of options priced with the tier discounts its volumes earn: for `all` schedules the
+/// band the carrier's volume reaches; for `beyond` schedules the discounted bands go to the
+/// orders they save most on.
+pub(crate) fn with_bands(cons: &Constraints, batch: &Batch, pick: &Pick) -> Vec<Vec<Alloc>> {
+    let option = |k: usize, j: u16| batch.options_of(k)[usize::from(j)];
+    // Per class: (option, band, count).
+    let mut out: Vec<Vec<Alloc>> = pick
+        .iter()
+        .map(|p| {
+            p.iter()
+                .map(|&(j, n)| Alloc {
+                    option: j,
+                    band: 0,
+                    count: n,
+                })
+                .collect()
+        })
+        .collect();
+    for t in &cons.tiers {
+        // (class, option, orders) on the schedule's carrier, in class order.
+        let mine: Vec<(usize, u16, u64)> = pick
+            .iter()
+            .enumerate()
+            .flat_map(|(k, p)| p.iter().map(move |&(j, n)| (k, j, n)))
+            .filter(|&(k, j, _)| option(k, j).carrier == t.carrier)
+            .collect();
+        let volume: u64 = mine
+            .iter()
+            .map(|&(k, _, n)| n * batch.classes[k].parcels)
+            .sum();
+        let counts = t.band_counts(volume);
+        let mut split: Vec<(usize, Alloc)> = Vec::new();
+        match t.kind {
+            TierKind::All => {
+                let band = counts.iter().position(|&c| c > 0).unwrap_or(0) as u8;
+                for &(k, j, n) in &mine {
+                    split.push((
+                        k,
+                        Alloc {
+                            option: j,
+                            band,
+                            count: n,
+                        },
+                    ));
+                }
+            }
+            TierKind::Beyond => {
+                let saving = |k: usize, j: u16| {
+                    let o = option(k, j);
+                    let last = usize::from(o.bands) - 1;
+                    (batch.price(&o, 0).total.0 - batch.price(&o, last).total.0) as f64
+                        / batch.classes[k].parcels.max(1) as f64
+                };
+                let mut order = mine.clone();
+                order.sort_by(|a, b| {
+                    saving(b.0, b.1)
+                        .total_cmp(&saving(a.0, a.1))
+                        .then((a.0, a.1).cmp(&(b.0, b.1)))
+                });
+                let mut room = counts.clone();
+                for &(k, j, n) in &order {
+                    let c = &batch.classes[k];
+                    let mut left = n;
+                    for b in (0..t.bands()).rev() {
+                        let fit = (room[b] / c.parcels.max(1)).min(left);
+                        if fit > 0 {
+                            split.push((
+                                k,
+                                Alloc {
+                                    option: j,
+                                    band: b as u8,
+                                    count: fit,
+                                },
+                            ));
+                            room[b] -= fit * c.parcels;
+                            left -= fit;
+                        }
+                    }
+                    if left > 0 {
+                        split.push((
+                            k,
+                            Alloc {
+                                option: j,
+                                band: 0,
+                                count: left,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        for &(k, j, _) in &mine {
+            out[k].retain(|a| a.option != j);
+        }
+        for (k, a) in split {
+            out[k].push(a);
+        }
+    }
+    for a in &mut out {
+        a.sort_by_key(|a| (a.option, a.band));
+    }
+    out
+}
