@@ -30,11 +30,11 @@ pub(crate) fn repaired(
     for _ in 0..PASSES {
         let mut moved = false;
         for i in 0..cons.capacities.len() {
-            moved |= r.free_capacity(i);
+            moved |= r.settle(Target::Capacity(i));
         }
         for i in 0..cons.commitments.len() {
             if cons.commitments[i].penalty.is_none() {
-                moved |= r.fill_commitment(i);
+                moved |= r.settle(Target::Commitment(i));
             }
         }
         if !moved {
@@ -178,74 +178,42 @@ impl<'a> Repair<'a> {
         list.sort_unstable();
     }
 
-    /// Moves orders until capacity `i` holds; whether any moved.
-    fn free_capacity(&mut self, i: usize) -> bool {
-        if self.used[i] <= self.cons.capacities[i].limit {
-            return false;
+    /// How far target `t` is from holding: parcels or grams over a capacity, or parcels or
+    /// cents short of a commitment (0 when it holds).
+    fn short(&self, t: Target) -> u64 {
+        match t {
+            Target::Capacity(i) => self.used[i].saturating_sub(self.cons.capacities[i].limit),
+            Target::Commitment(i) => self.cons.commitments[i].min.saturating_sub(self.got[i]),
         }
-        // (cost per unit freed, class, from, to)
-        let mut moves: Vec<(f64, usize, u16, u16)> = Vec::new();
-        for k in 0..self.batch.classes.len() {
-            for &(j, _) in &self.pick[k] {
-                let unit = self.cap_unit(i, k, j);
-                if unit == 0 {
-                    continue;
-                }
-                for to in 0..self.batch.options_of(k).len() as u16 {
-                    let freed = unit - self.cap_unit(i, k, to).min(unit);
-                    if freed > 0 {
-                        moves.push((
-                            (self.score(k, to) - self.score(k, j)) / freed as f64,
-                            k,
-                            j,
-                            to,
-                        ));
-                    }
-                }
-            }
-        }
-        moves.sort_by(|a, b| {
-            a.0.total_cmp(&b.0)
-                .then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
-        });
-        let mut moved = false;
-        for (_, k, from, to) in moves {
-            let limit = self.cons.capacities[i].limit;
-            if self.used[i] <= limit {
-                break;
-            }
-            let have = self.pick[k].iter().find(|e| e.0 == from).map_or(0, |e| e.1);
-            let freed = self.cap_unit(i, k, from) - self.cap_unit(i, k, to);
-            let want = (self.used[i] - limit).div_ceil(freed).min(have);
-            let n = self.room(k, from, to, want);
-            if n > 0 {
-                self.shift(k, from, to, n);
-                moved = true;
-            }
-        }
-        moved
     }
 
-    /// Moves orders until hard commitment `i` holds; whether any moved.
-    fn fill_commitment(&mut self, i: usize) -> bool {
-        let min = self.cons.commitments[i].min;
-        if self.got[i] >= min {
+    /// What moving one order of class `k` from option `from` to `to` does for target `t`:
+    /// units freed of a capacity, or gained toward a commitment (0 when it does not help).
+    fn gain(&self, t: Target, k: usize, from: u16, to: u16) -> u64 {
+        match t {
+            Target::Capacity(i) => self
+                .cap_unit(i, k, from)
+                .saturating_sub(self.cap_unit(i, k, to)),
+            Target::Commitment(i) => self
+                .commit_unit(i, k, to)
+                .saturating_sub(self.commit_unit(i, k, from)),
+        }
+    }
+
+    /// Moves orders, cheapest move per unit first, until target `t` holds or no move is left;
+    /// whether any moved.
+    fn settle(&mut self, t: Target) -> bool {
+        if self.short(t) == 0 {
             return false;
         }
-        // (cost per unit gained, class, from, to)
+        // (cost per unit, class, from, to)
         let mut moves: Vec<(f64, usize, u16, u16)> = Vec::new();
         for k in 0..self.batch.classes.len() {
             for &(j, _) in &self.pick[k] {
-                let now = self.commit_unit(i, k, j);
                 for to in 0..self.batch.options_of(k).len() as u16 {
-                    let gain = self.commit_unit(i, k, to).saturating_sub(now);
-                    if gain > 0 {
-                        moves.push((
-                            (self.score(k, to) - self.score(k, j)) / gain as f64,
-                            k,
-                            j,
-                            to,
-                        ));
+                    let g = self.gain(t, k, j, to);
+                    if g > 0 {
+                        moves.push(((self.score(k, to) - self.score(k, j)) / g as f64, k, j, to));
                     }
                 }
             }
@@ -256,12 +224,12 @@ impl<'a> Repair<'a> {
         });
         let mut moved = false;
         for (_, k, from, to) in moves {
-            if self.got[i] >= min {
+            let short = self.short(t);
+            if short == 0 {
                 break;
             }
             let have = self.pick[k].iter().find(|e| e.0 == from).map_or(0, |e| e.1);
-            let gain = self.commit_unit(i, k, to) - self.commit_unit(i, k, from);
-            let want = (min - self.got[i]).div_ceil(gain).min(have);
+            let want = short.div_ceil(self.gain(t, k, from, to)).min(have);
             let n = self.room(k, from, to, want);
             if n > 0 {
                 self.shift(k, from, to, n);
@@ -270,6 +238,13 @@ impl<'a> Repair<'a> {
         }
         moved
     }
+}
+
+/// A hard constraint the repair drives to hold.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Capacity(usize),
+    Commitment(usize),
 }
 
 /// A choice of options priced with the tier discounts its volumes earn: for `all` schedules the
