@@ -1,24 +1,13 @@
 //! The `lpo` binary end to end, as a user or another system drives it: exit codes, the plan
 //! and options CSV of the contract, rejected rows, determinism and config discovery.
 
+mod common;
+use common::{lpo, root};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const PLAN_HEADER: &str = "order_id,status,from,carrier,service,zone,chargeable_kg,base,surcharges,fuel,gst,total,eta_days,reason,warnings";
-
-fn lpo(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lpo"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run lpo: {e}"))
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(ROOT)
-}
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))

@@ -2,8 +2,10 @@
 //! choice when nothing binds, the LP's shadow prices against re-solving, the independent
 //! checker on every plan, and the CLI's report, exit codes and determinism.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{engine, lpo, path_str as s, req, root};
+use std::path::Path;
+use std::process::Output;
 use std::time::Duration;
 
 use lpo_config::orders::read_orders;
@@ -11,34 +13,10 @@ use lpo_engine::constraints::{
     Capacity, CapacityUnit, Commitment, CommitmentUnit, Constraints, Scope, Tier, TierKind,
     TierSchedule,
 };
-use lpo_engine::{Engine, Quote, QuoteRequest};
-use lpo_model::{Bp, Cents, Date, Order, Strategy};
+use lpo_engine::{Engine, Quote};
+use lpo_model::{Bp, Cents, Order};
 use lpo_solve::{Batch, LocalClasses, Row, Settings, SolveError};
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn root() -> PathBuf {
-    PathBuf::from(ROOT)
-}
-
-fn engine() -> &'static Engine {
-    use std::sync::OnceLock;
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| match lpo_config::load(&root().join("lpo.yaml")) {
-        Ok(l) => l.engine,
-        Err(d) => panic!("bundled config: {d:?}"),
-    })
-}
-
-fn req() -> QuoteRequest {
-    QuoteRequest {
-        strategy: Strategy::Cheapest,
-        date: Date::from_ymd(2026, 11, 26).unwrap_or_else(|| panic!("date")),
-        explain: false,
-    }
-}
 
 fn settings() -> Settings {
     Settings {
@@ -480,24 +458,12 @@ fn nothing_binding_gives_the_per_order_choice() {
 
 // ---- the command line -------------------------------------------------------------------------
 
-fn lpo(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lpo"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run lpo: {e}"))
-}
-
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or("")
 }
 
 /// `lpo check` (or any run) exited 0; its output on failure.

@@ -14,9 +14,10 @@
 //! the objectives (scores plus soft penalties) must agree within that gap, LPO's lower bound may
 //! not exceed the textbook's plan, and LPO's reported objective must be its plan's.
 
+mod common;
+use common::{engine, lpo, path_str as s, req, root};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -28,49 +29,16 @@ use good_lp::{
 use lpo_config::orders::{InputOrder, read_orders};
 use lpo_config::output::{PLAN_HEADER, push_allocated, push_unplaced};
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, Constraints, TierKind};
-use lpo_engine::{Engine, Quote, QuoteRequest};
-use lpo_model::{Bp, Date, QuoteOption, Strategy};
+use lpo_engine::{Engine, Quote};
+use lpo_model::{Bp, QuoteOption};
 use lpo_solve::{LocalClasses, Settings, SolveError, Status};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Orders of the day, from `lpo gen-orders`.
 const ORDERS: usize = 2_000;
 const ORDERS_SEED: u64 = 29;
 const DATE: &str = "2026-11-26";
 /// Objectives must agree to this relative difference (the CLI's default gap).
 const REL_TOL: f64 = 1e-4;
-
-fn root() -> PathBuf {
-    PathBuf::from(ROOT)
-}
-
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| match lpo_config::load(&root().join("lpo.yaml")) {
-        Ok(l) => l.engine,
-        Err(d) => panic!("bundled config: {d:?}"),
-    })
-}
-
-fn req() -> QuoteRequest {
-    QuoteRequest {
-        strategy: Strategy::Cheapest,
-        date: Date::from_ymd(2026, 11, 26).unwrap_or_else(|| panic!("date")),
-        explain: false,
-    }
-}
-
-fn lpo(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lpo"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run lpo: {e}"))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or("")
-}
 
 /// SplitMix64: the families' only source of randomness.
 struct Rng(u64);

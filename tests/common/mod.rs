@@ -51,3 +51,40 @@ pub fn config_copy() -> (tempfile::TempDir, PathBuf) {
     let manifest = dir.path().join("lpo.yaml");
     (dir, manifest)
 }
+
+/// The repository root (where the bundled `lpo.yaml` is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bundled configuration's engine, loaded once per test binary.
+pub fn engine() -> &'static lpo_engine::Engine {
+    static E: std::sync::OnceLock<lpo_engine::Engine> = std::sync::OnceLock::new();
+    E.get_or_init(|| match lpo_config::load(&root().join("lpo.yaml")) {
+        Ok(l) => l.engine,
+        Err(d) => panic!("bundled config: {d:?}"),
+    })
+}
+
+/// A cheapest-option quote request on 2026-11-26, the day the generated orders are for.
+pub fn req() -> lpo_engine::QuoteRequest {
+    lpo_engine::QuoteRequest {
+        strategy: lpo_model::Strategy::Cheapest,
+        date: lpo_model::Date::from_ymd(2026, 11, 26).unwrap_or_else(|| panic!("date")),
+        explain: false,
+    }
+}
+
+/// Runs the `lpo` binary in `cwd`.
+pub fn lpo(args: &[&str], cwd: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lpo"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run lpo: {e}"))
+}
+
+/// A path as a command-line argument.
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap_or("")
+}
