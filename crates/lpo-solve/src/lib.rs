@@ -363,7 +363,7 @@ pub fn solve(
             continue;
         }
         if !refined[ci] && !solved.is_empty() {
-            // Sharpen the bound (the volume prices) before paying for an LP.
+            // Sharpen the bound (the window prices) before paying for an LP.
             let t = Instant::now();
             lb[ci] = lb[ci].max(tables.bound(cons, batch, combo));
             refined[ci] = true;
