@@ -8,12 +8,12 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use lpo_config::orders::read_orders;
 use lpo_engine::constraints::{
     Capacity, CapacityUnit, Commitment, CommitmentUnit, Constraints, Scope, Tier, TierKind,
     TierSchedule,
 };
 use lpo_engine::{Engine, Quote};
+use lpo_format::orders::read_orders;
 use lpo_model::{Bp, Cents, Order};
 use lpo_solve::{Batch, LocalClasses, Row, Settings, SolveError};
 use proptest::prelude::*;

@@ -26,10 +26,10 @@ use good_lp::{
     Expression, ProblemVariables, ResolutionError, Solution as _, SolutionStatus, SolverModel,
     Variable, variable,
 };
-use lpo_config::orders::{InputOrder, read_orders};
-use lpo_config::output::{PLAN_HEADER, push_allocated, push_unplaced};
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, Constraints, TierKind};
 use lpo_engine::{Engine, Quote};
+use lpo_format::orders::{InputOrder, read_orders};
+use lpo_format::output::{PLAN_HEADER, push_allocated, push_unplaced};
 use lpo_model::{Bp, QuoteOption};
 use lpo_solve::{LocalClasses, Settings, SolveError, Status};
 

@@ -4,8 +4,8 @@
 //! right lines, and a plan written for them names every order exactly once. Lines may end in LF,
 //! CRLF or a lone CR (as old spreadsheet exports write them): the orders and lines are the same.
 
-use lpo_config::orders::read_orders;
-use lpo_config::output::{PLAN_HEADER, push_unplaced};
+use lpo_format::orders::read_orders;
+use lpo_format::output::{PLAN_HEADER, push_unplaced};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use lpo_cli::serve::{App, Settings, router};
+use lpo_server::{App, Settings, router};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -1149,7 +1149,7 @@ fn start(
                 .unwrap_or_else(|e| panic!("{e}"));
             tx.send(l.local_addr().unwrap_or_else(|e| panic!("{e}")))
                 .unwrap_or_else(|e| panic!("{e}"));
-            lpo_cli::serve::serve(app, l, async {
+            lpo_server::serve(app, l, async {
                 let _ = stopped.await;
             })
             .await

@@ -8,7 +8,8 @@ use lpo_model::Line;
 use serde_json::json;
 
 use crate::quote::OrderArgs;
-use crate::{Cli, Failure, Outcome, exit, load_config};
+use crate::{Cli, Failure, Outcome, load_config};
+use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -136,9 +137,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             serde_json::to_string_pretty(&out).map_err(|e| Failure::io(e.to_string()))?
         );
         return Ok(if best.is_some() {
-            exit::OK
+            ExitCode::Ok
         } else {
-            exit::PARTIAL
+            ExitCode::Partial
         });
     }
     match best {
@@ -223,8 +224,8 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         }
     }
     Ok(if best.is_some() {
-        exit::OK
+        ExitCode::Ok
     } else {
-        exit::PARTIAL
+        ExitCode::Partial
     })
 }

@@ -8,11 +8,12 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use lpo_config::output::write_atomic;
 use lpo_engine::haversine_m;
+use lpo_format::output::write_atomic;
 use lpo_model::Date;
 
-use crate::{Cli, Failure, Outcome, exit, load_config, parse_date};
+use crate::{Cli, Failure, Outcome, load_config, parse_date};
+use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -215,5 +216,5 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     write_atomic(&a.out, &[out.as_bytes()])
         .map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
     note!("wrote {} orders to {}", a.count, a.out.display());
-    Ok(exit::OK)
+    Ok(ExitCode::Ok)
 }

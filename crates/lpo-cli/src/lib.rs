@@ -1,5 +1,6 @@
-//! The `lpo` command line. It parses flags, loads the configuration and wires the library
-//! crates together; the work itself happens in `lpo-engine` and `lpo-config`.
+//! The `lpo` command line: flags (clap), the git side of `lpo diff`, progress bars and exit
+//! codes. It loads the configuration and wires the library crates together; the work itself
+//! happens in them (see docs/architecture.md).
 
 /// `println!` that ends the process quietly when standard output is gone (`lpo … | head`),
 /// instead of panicking on the broken pipe.
@@ -21,8 +22,6 @@ mod check;
 mod diff;
 mod explain;
 mod gen_orders;
-mod global;
-mod html;
 mod optimise;
 mod quote;
 mod rule_test;
@@ -30,20 +29,10 @@ pub mod serve;
 mod validate;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lpo_config::{Diagnostic, Loaded};
-use lpo_model::Date;
-
-/// Exit codes of the contract.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILURE: u8 = 1;
-    pub const INVALID: u8 = 2;
-    pub const PARTIAL: u8 = 3;
-    pub const INFEASIBLE: u8 = 4;
-}
+use lpo_model::{Date, ExitCode};
 
 /// Last-mile Postage Optimiser: the cheapest feasible courier service for every parcel.
 #[derive(Debug, Parser)]
@@ -85,39 +74,40 @@ enum Command {
 /// A failure with its exit code; the message is printed on stderr.
 #[derive(Debug)]
 pub struct Failure {
-    pub code: u8,
+    pub code: ExitCode,
     pub message: String,
 }
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure {
-            code: exit::INVALID,
+            code: ExitCode::Invalid,
             message: message.into(),
         }
     }
 
     pub fn io(message: impl Into<String>) -> Failure {
         Failure {
-            code: exit::FAILURE,
+            code: ExitCode::Failure,
             message: message.into(),
         }
     }
 }
 
-pub type Outcome = Result<u8, Failure>;
+pub type Outcome = Result<ExitCode, Failure>;
 
 /// Runs the binary.
-pub fn main() -> ExitCode {
+pub fn main() -> std::process::ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit::INVALID
+            let code = if e.use_stderr() {
+                ExitCode::Invalid
             } else {
-                exit::OK
-            });
+                ExitCode::Ok
+            };
+            return std::process::ExitCode::from(code.code());
         }
     };
     let result = match &cli.command {
@@ -133,10 +123,10 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => validate::schema(a),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => std::process::ExitCode::from(code.code()),
         Err(f) => {
             note!("error: {}", f.message);
-            ExitCode::from(f.code)
+            std::process::ExitCode::from(f.code.code())
         }
     }
 }
@@ -147,7 +137,7 @@ pub fn emit(line: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{line}").is_err() {
-        std::process::exit(i32::from(exit::FAILURE));
+        std::process::exit(i32::from(ExitCode::Failure.code()));
     }
 }
 
@@ -222,10 +212,10 @@ pub fn with_within_days(s: lpo_model::Strategy, within_days: u8) -> lpo_model::S
 
 /// Reads and parses an orders CSV file: exit 1 when it cannot be read, 2 when it is not an
 /// orders file (bad rows come back as rejected orders, never as an error).
-pub fn read_orders_file(path: &Path) -> Result<Vec<lpo_config::orders::InputOrder>, Failure> {
+pub fn read_orders_file(path: &Path) -> Result<Vec<lpo_format::orders::InputOrder>, Failure> {
     let data = std::fs::read(path)
         .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
-    lpo_config::orders::read_orders(&data)
+    lpo_format::orders::read_orders(&data)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
 }
 

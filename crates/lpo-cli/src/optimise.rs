@@ -6,16 +6,18 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use lpo_config::orders::InputOrder;
-use lpo_config::output::{
-    OPTIONS_HEADER, PLAN_HEADER, push_allocated, push_options, push_unplaced, rule_ids,
-    write_atomic,
+use lpo_engine::{Engine, QuoteRequest};
+use lpo_format::orders::InputOrder;
+use lpo_format::output::{OPTIONS_HEADER, PLAN_HEADER, write_atomic};
+use lpo_model::{Cents, Date, Strategy};
+use lpo_plan::compare::plan_rows;
+use lpo_plan::{
+    Chunk, GlobalOpts, Method, OrderStatus as Status, PlanError, Progress, Solved, Timings,
+    infeasible_message,
 };
-use lpo_engine::{Engine, Quote, QuoteRequest};
-use lpo_model::{Cents, Date, ReasonCode, Strategy};
-use rayon::prelude::*;
 
-use crate::{Cli, Failure, Outcome, date_or_today, exit, load_config, parse_date};
+use crate::{Cli, Failure, Outcome, date_or_today, load_config, parse_date};
+use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -71,135 +73,53 @@ pub struct Args {
     pub(crate) solver_threads: u32,
 }
 
-/// What became of one order.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
-    Allocated { carrier: u16, total: Cents },
-    Unallocated,
-    Rejected,
+/// The global solver's settings from the flags; the time limit counts from `started`.
+pub(crate) fn global_opts(a: &Args, started: Instant) -> GlobalOpts {
+    GlobalOpts {
+        time_limit: a.time_limit,
+        started,
+        gap: a.gap,
+        solver_threads: a.solver_threads,
+        with_options: a.options_out.is_some(),
+    }
 }
 
-/// The written plan (and options) text of a run of orders, and each order's status.
-#[derive(Default)]
-pub(crate) struct Chunk {
-    pub(crate) plan: String,
-    pub(crate) options: String,
-    pub(crate) statuses: Vec<Status>,
+/// Progress bars on stderr for big batches, and the solver's lines, unless `--quiet`.
+pub(crate) struct Bars {
+    quiet: bool,
+    bar: std::sync::Mutex<ProgressBar>,
 }
 
-pub(crate) fn unallocated_reason(engine: &Engine, q: &Quote) -> String {
-    let mut by_code: BTreeMap<(ReasonCode, Option<u32>), Vec<String>> = BTreeMap::new();
-    for e in &q.excluded {
-        let (c, s) = engine.service_ids(e.service);
-        let name = format!("{c}/{s}");
-        let list = by_code.entry((e.reason, e.rule)).or_default();
-        if !list.contains(&name) {
-            list.push(name);
+impl Bars {
+    pub(crate) fn new(quiet: bool) -> Bars {
+        Bars {
+            quiet,
+            bar: std::sync::Mutex::new(ProgressBar::hidden()),
         }
     }
-    let parts: Vec<String> = by_code
-        .into_iter()
-        .map(
-            |((code, rule), services)| match rule.and_then(|r| engine.rules.get(r as usize)) {
-                Some(r) => format!("{code} by rule {} ({})", r.id, services.join(" ")),
-                None => format!("{code} ({})", services.join(" ")),
-            },
-        )
-        .collect();
-    format!("no_feasible_service: {}", parts.join("; "))
-}
 
-/// Quotes one order into `q`, appending its options rows when asked. An invalid or unpriceable
-/// order gets its `rejected` plan row instead, and `false` comes back.
-pub(crate) fn quote_or_reject(
-    engine: &Engine,
-    input: &InputOrder,
-    req: &QuoteRequest,
-    q: &mut Quote,
-    out: &mut Chunk,
-    with_options: bool,
-) -> bool {
-    let order = match &input.order {
-        Ok(order) => order,
-        Err(errs) => {
-            let reason: Vec<String> = errs.iter().map(|e| format!("invalid_input: {e}")).collect();
-            push_unplaced(
-                &mut out.plan,
-                &input.id,
-                "rejected",
-                &reason.join("; "),
-                &[],
-            );
-            return false;
-        }
-    };
-    if let Err(e) = engine.quote_into(order, req, q) {
-        let lines: Vec<String> = input.lines().map(|l| l.to_string()).collect();
-        push_unplaced(
-            &mut out.plan,
-            &input.id,
-            "rejected",
-            &format!("{}: line {}, {e}", e.code, lines.join(" ")),
-            &[],
-        );
-        return false;
-    }
-    if with_options {
-        push_options(&mut out.options, engine, &input.id, &q.options);
-    }
-    true
-}
-
-/// Prices one order and appends its plan row (and options rows) to the chunk's buffers.
-fn process(
-    engine: &Engine,
-    input: &InputOrder,
-    req: &QuoteRequest,
-    q: &mut Quote,
-    out: &mut Chunk,
-    with_options: bool,
-) -> Status {
-    if !quote_or_reject(engine, input, req, q, out, with_options) {
-        return Status::Rejected;
-    }
-    match q.selected() {
-        Some(best) => {
-            let rules = rule_ids(engine, q);
-            push_allocated(
-                &mut out.plan,
-                engine,
-                &input.id,
-                best,
-                &rules.join(" "),
-                &q.warnings,
-            );
-            let carrier = engine.service(best.service).map_or(0, |s| s.carrier);
-            Status::Allocated {
-                carrier,
-                total: best.total,
-            }
-        }
-        None => {
-            push_unplaced(
-                &mut out.plan,
-                &input.id,
-                "unallocated",
-                &unallocated_reason(engine, q),
-                &q.warnings,
-            );
-            Status::Unallocated
-        }
+    fn bar(&self) -> std::sync::MutexGuard<'_, ProgressBar> {
+        self.bar
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// Times of the phases of a run, for the summary.
-#[derive(Default)]
-pub(crate) struct Timings {
-    pub(crate) config: std::time::Duration,
-    pub(crate) read: std::time::Duration,
-    pub(crate) price: std::time::Duration,
-    pub(crate) solve: std::time::Duration,
-    pub(crate) write: std::time::Duration,
+impl Progress for Bars {
+    fn start(&self, what: &str, len: usize) {
+        *self.bar() = progress(len, self.quiet, what);
+    }
+    fn advance(&self, n: usize) {
+        self.bar().inc(n as u64);
+    }
+    fn finish(&self) {
+        self.bar().finish_and_clear();
+    }
+    fn message(&self, line: &str) {
+        if !self.quiet {
+            note!("{line}");
+        }
+    }
 }
 
 pub fn run(cli: &Cli, a: &Args) -> Outcome {
@@ -229,8 +149,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         },
         None => loaded.constraints.clone(),
     };
-    let global = !a.greedy && (a.global || !constraints.is_empty());
-    if global && !matches!(a.strategy, Strategy::Cheapest) {
+    let method = Method::choose(a.greedy, a.global, &constraints);
+    let global = method == Method::Global;
+    if !method.takes(&a.strategy) {
         return Err(Failure::usage(
             "global optimisation minimises cost: it takes --strategy cheapest only (or pass --greedy to ignore the constraints)",
         ));
@@ -256,38 +177,41 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         date: date_or_today(a.date),
         explain: false,
     };
-    let done = if global {
-        match crate::global::run(
-            &crate::global::GlobalOpts::of(a, t0),
-            engine,
-            &constraints,
-            &orders,
-            &req,
-            &mut tm,
-        )? {
-            crate::global::Solved::Plan { done, report } => {
-                if let (Some(path), None) = (&a.report, html) {
-                    crate::global::write_report(path, &report)?;
+    let bars = Bars::new(a.quiet);
+    let solved = lpo_plan::run_batch(
+        method,
+        &global_opts(a, t0),
+        engine,
+        &constraints,
+        &orders,
+        &req,
+        &mut tm,
+        &bars,
+    )
+    .map_err(plan_failure(a.time_limit, a.gap))?;
+    let done = match solved {
+        Solved::Plan { done, report } => {
+            if let Some(report) = report {
+                if !a.quiet {
+                    note!("{}", lpo_report::solver_summary(&report));
                 }
-                done
-            }
-            crate::global::Solved::Infeasible { reasons, report } => {
-                note!("error: {}", crate::global::infeasible_message(&reasons));
                 if let (Some(path), None) = (&a.report, html) {
-                    crate::global::write_report(path, &report)?;
+                    write_report(path, &*report)?;
                 }
-                return Ok(crate::exit::INFEASIBLE);
             }
+            done
         }
-    } else {
-        let t2 = Instant::now();
-        let done = price_orders(engine, &orders, &req, a.options_out.is_some(), a.quiet);
-        tm.price = t2.elapsed();
-        done
+        Solved::Infeasible { reasons, report } => {
+            note!("error: {}", infeasible_message(&reasons));
+            if let (Some(path), None) = (&a.report, html) {
+                write_report(path, &report)?;
+            }
+            return Ok(ExitCode::Infeasible);
+        }
     };
     if let Some(path) = html {
-        let rows = crate::diff::plan_rows(&done)?;
-        let page = crate::html::optimise_report(
+        let rows = plan_rows(&done).map_err(|e| Failure::io(e.to_string()))?;
+        let page = lpo_report::html::optimise_report(
             engine,
             &orders,
             &rows,
@@ -304,38 +228,30 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     outcome
 }
 
-/// The per-order choice for every order, in parallel chunks (in input order).
-pub(crate) fn price_orders(
-    engine: &Engine,
-    orders: &[InputOrder],
-    req: &QuoteRequest,
-    with_options: bool,
-    quiet: bool,
-) -> Vec<Chunk> {
-    let pb = progress(orders.len(), quiet, "pricing");
-    const CHUNK: usize = 8192;
-    let done: Vec<Chunk> = orders
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut out = Chunk {
-                plan: String::with_capacity(chunk.len() * 96),
-                ..Chunk::default()
-            };
-            let mut q = Quote::default();
-            for o in chunk {
-                let status = process(engine, o, req, &mut q, &mut out, with_options);
-                out.statuses.push(status);
-            }
-            pb.inc(chunk.len() as u64);
-            out
-        })
-        .collect();
-    pb.finish_and_clear();
-    done
+/// A failed batch as the CLI says it: a solver that stopped without a plan gets the flags to
+/// change.
+pub(crate) fn plan_failure(time_limit: f64, gap: f64) -> impl Fn(PlanError) -> Failure {
+    move |e| match e {
+        PlanError::Solve(e) => Failure::io(format!(
+            "{e}\n  = help: raise --time-limit (now {time_limit} s) or --gap (now {gap} %)"
+        )),
+        e @ PlanError::Internal(_) => Failure::io(e.to_string()),
+    }
+}
+
+/// Writes a solver report as pretty JSON, atomically.
+pub(crate) fn write_report<T: serde::Serialize>(
+    path: &std::path::Path,
+    report: &T,
+) -> Result<(), Failure> {
+    let text = lpo_plan::report::to_json_text(report)
+        .map_err(|e| Failure::io(format!("cannot encode the report: {e}")))?;
+    write_atomic(path, &[text.as_bytes()])
+        .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))
 }
 
 /// A progress bar on stderr for big batches.
-pub(crate) fn progress(len: usize, quiet: bool, what: &str) -> ProgressBar {
+fn progress(len: usize, quiet: bool, what: &str) -> ProgressBar {
     if len >= 50_000 && !quiet {
         let pb = ProgressBar::new(len as u64);
         if let Ok(style) = ProgressStyle::with_template(&format!(
@@ -439,8 +355,8 @@ fn finish(
     // the operating system reclaim them at once instead of freeing them one by one.
     std::mem::forget(done);
     Ok(if unallocated + rejected > 0 {
-        exit::PARTIAL
+        ExitCode::Partial
     } else {
-        exit::OK
+        ExitCode::Ok
     })
 }

@@ -2,14 +2,15 @@
 
 use std::path::PathBuf;
 
-use lpo_config::output::{kg_str, quote_json};
-use lpo_config::request::QuoteRequestJson;
 use lpo_engine::{Engine, Quote, QuoteRequest};
+use lpo_format::output::{kg_str, quote_json};
+use lpo_format::request::QuoteRequestJson;
 use lpo_model::{
     AddressType, Cents, Date, Line, Order, Parcel, ServiceLevel, State, Strategy, parse_decimal,
 };
 
-use crate::{Cli, Failure, Outcome, date_or_today, exit, load_config, parse_date};
+use crate::{Cli, Failure, Outcome, date_or_today, load_config, parse_date};
+use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -128,7 +129,7 @@ fn order_from_flags(a: &OrderArgs) -> Result<Order, Failure> {
     o.ship_date = a.date;
     o.declared_value = match &a.declared_value {
         Some(v) => match parse_decimal(v, 2, true) {
-            Ok(c) if (0..=lpo_config::orders::MAX_DECLARED_CENTS).contains(&c) => Some(Cents(c)),
+            Ok(c) if (0..=lpo_format::orders::MAX_DECLARED_CENTS).contains(&c) => Some(Cents(c)),
             _ => {
                 return Err(Failure::usage(format!(
                     "--declared-value `{v}` is not an amount in AUD"
@@ -206,9 +207,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         print_human(engine, &order, &quote);
     }
     Ok(if quote.options.is_empty() {
-        exit::PARTIAL
+        ExitCode::Partial
     } else {
-        exit::OK
+        ExitCode::Ok
     })
 }
 

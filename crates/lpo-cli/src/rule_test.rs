@@ -1,12 +1,13 @@
 //! `lpo test`: run the example cases that rule files carry.
 
-use lpo_config::output::rule_ids;
 use lpo_config::rules::Case;
 use lpo_engine::{Engine, Quote, QuoteRequest};
+use lpo_format::output::rule_ids;
 use lpo_model::Strategy;
 
 use crate::explain::trace_lines;
-use crate::{Cli, Outcome, exit, load_config};
+use crate::{Cli, Outcome, load_config};
+use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -157,5 +158,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         say!("no cases (rule files carry them under `cases:`)");
     }
     say!("{passed} passed, {failed} failed");
-    Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
+    Ok(if failed > 0 {
+        ExitCode::Failure
+    } else {
+        ExitCode::Ok
+    })
 }

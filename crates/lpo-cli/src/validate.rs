@@ -3,10 +3,11 @@
 use std::time::Instant;
 
 use clap::ValueEnum;
-use lpo_config::Severity;
+use lpo_config::validate_manifest;
 use schemars::schema_for;
 
-use crate::{Cli, Failure, Outcome, exit, manifest_path, print_diagnostics};
+use crate::{Cli, Failure, Outcome, manifest_path, print_diagnostics};
+use lpo_model::ExitCode;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum Format {
@@ -66,66 +67,11 @@ pub fn run(cli: &Cli, args: &Args) -> Outcome {
             }
         }
     }
-    Ok(if v.failed { exit::INVALID } else { exit::OK })
-}
-
-/// What `lpo validate` finds in one configuration (also the HTTP `POST /v1/validate` answer).
-#[derive(Debug)]
-pub struct Validation {
-    pub diagnostics: Vec<lpo_config::Diagnostic>,
-    /// Counts of what was loaded, when the configuration loaded.
-    pub summary: Option<serde_json::Value>,
-    pub errors: usize,
-    pub warnings: usize,
-    /// Errors, or warnings under `deny_warnings`.
-    pub failed: bool,
-}
-
-impl Validation {
-    /// The JSON of `lpo validate --format json`.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "ok": !self.failed,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "diagnostics": self.diagnostics,
-            "summary": self.summary,
-        })
-    }
-}
-
-/// Loads the configuration at `path` and reports every diagnostic.
-pub fn validate_manifest(path: &std::path::Path, deny_warnings: bool) -> Validation {
-    let (diagnostics, summary) = match lpo_config::load(path) {
-        Ok(l) => {
-            let e = &l.engine;
-            let summary = serde_json::json!({
-                "config_version": e.version,
-                "carriers": e.carriers.len(),
-                "services": e.services.len(),
-                "warehouses": e.warehouses.len(),
-                "postcodes": e.postcodes.iter().count(),
-                "files": l.files.len(),
-                "rules": e.rules.len(),
-                "cases": l.cases.len(),
-                "constraints": l.constraints.len(),
-            });
-            (l.warnings, Some(summary))
-        }
-        Err(d) => (d, None),
-    };
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics.len() - errors;
-    Validation {
-        failed: errors > 0 || (deny_warnings && warnings > 0),
-        diagnostics,
-        summary,
-        errors,
-        warnings,
-    }
+    Ok(if v.failed {
+        ExitCode::Invalid
+    } else {
+        ExitCode::Ok
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -160,7 +106,7 @@ pub fn schema_text(kind: SchemaKind) -> String {
         SchemaKind::Rules => schema_for!(lpo_config::files::RulesFile),
         SchemaKind::Constraints => schema_for!(lpo_config::constraints::ConstraintsFile),
         SchemaKind::Openapi => {
-            return serde_json::to_string_pretty(&crate::serve::openapi::document())
+            return serde_json::to_string_pretty(&lpo_server::openapi::document())
                 .unwrap_or_default()
                 + "\n";
         }
@@ -170,5 +116,5 @@ pub fn schema_text(kind: SchemaKind) -> String {
 
 pub fn schema(args: &SchemaArgs) -> Outcome {
     say!("{}", schema_text(args.kind).trim_end_matches('\n'));
-    Ok(exit::OK)
+    Ok(ExitCode::Ok)
 }

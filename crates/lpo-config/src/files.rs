@@ -670,7 +670,7 @@ pub struct CaseDef {
     pub name: Sp<String>,
     /// The order, in the quote request format (docs/formats.md).
     #[schemars(with = "serde_json::Value")]
-    pub order: crate::request::QuoteRequestJson,
+    pub order: lpo_format::request::QuoteRequestJson,
     /// Ship date for the case (default: the order's, else 2026-11-26 so that cases never depend on today).
     #[serde(default)]
     pub date: Option<Day>,

@@ -4,13 +4,12 @@
 pub mod constraints;
 pub mod diag;
 pub mod files;
-pub mod line_ends;
 mod load;
-pub mod orders;
 
 pub use constraints::load_constraints;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use load::{ConfigFile, Loaded, MAX_FILE_BYTES, discover, load};
-pub mod output;
-pub mod request;
 pub mod rules;
+mod validation;
+
+pub use validation::{Validation, validate_manifest};

@@ -19,26 +19,13 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Diagnostics, Pos, did_you_mean};
 use crate::files::*;
-use crate::line_ends::Syntax;
+use lpo_format::line_ends::{Syntax, record_line};
 
 /// A lane's rows while a rate table is read: eta, first line, (band, line) rows.
 type LaneRows = (u8, u64, Vec<(Band, u64)>);
 
 /// A positioned range condition on a decimal with `S` decimals.
 type SpRange<const S: u32> = Sp<RangeDef<Dec<S>>>;
-
-/// The line a CSV record starts on. The reader's position for a record is taken before the blank
-/// lines it skips, so those are counted here.
-pub(crate) fn record_line(data: &[u8], pos: &csv::Position) -> u64 {
-    let skipped = data
-        .get(usize::try_from(pos.byte()).unwrap_or(usize::MAX)..)
-        .unwrap_or(&[])
-        .iter()
-        .take_while(|&&b| b == b'\n' || b == b'\r')
-        .filter(|&&b| b == b'\n')
-        .count();
-    pos.line() + skipped as u64
-}
 
 /// The engine range of a positioned range condition.
 pub(crate) fn range_of<const S: u32>(r: &Sp<RangeDef<Dec<S>>>) -> Range {
@@ -255,7 +242,7 @@ impl Loader {
         self.hasher.update(rel.as_bytes());
         self.hasher.update([0]);
         self.hasher.update(&bytes);
-        let text = crate::line_ends::unify(&bytes, syntax).into_owned();
+        let text = lpo_format::line_ends::unify(&bytes, syntax).into_owned();
         self.files.push(ConfigFile {
             path: rel.clone(),
             bytes,

@@ -89,6 +89,19 @@ fn has_lone_cr(data: &[u8]) -> bool {
     memchr::memchr_iter(b'\r', data).any(|i| data.get(i + 1) != Some(&b'\n'))
 }
 
+/// The line a CSV record starts on. The reader's position for a record is taken before the blank
+/// lines it skips, so those are counted here.
+pub fn record_line(data: &[u8], pos: &csv::Position) -> u64 {
+    let skipped = data
+        .get(usize::try_from(pos.byte()).unwrap_or(usize::MAX)..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    pos.line() + skipped as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -472,7 +472,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
             let mut raw = csv::ByteRecord::new();
             let mut interner = Interner::default();
             loop {
-                let line = start + crate::load::record_line(chunk, rdr.position()) - 1;
+                let line = start + crate::line_ends::record_line(chunk, rdr.position()) - 1;
                 match rdr.read_byte_record(&mut raw) {
                     Ok(false) => break,
                     Ok(true) => match csv::StringRecord::from_byte_record(std::mem::take(&mut raw))

@@ -7,12 +7,14 @@
 
 mod date;
 mod decimal;
+mod exit;
 mod money;
 mod order;
 mod quote;
 
 pub use date::{Date, DateError};
 pub use decimal::{DecimalError, div_round_half_away, div_round_half_away_i64, parse_decimal};
+pub use exit::ExitCode;
 pub use money::{Bp, Cents};
 pub use order::{AddressType, Destination, Order, Parcel, ServiceLevel, State, postcode_str};
 pub use quote::{Exclusion, Line, QuoteOption, ReasonCode, Strategy};

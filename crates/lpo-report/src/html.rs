@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use lpo_config::orders::InputOrder;
 use lpo_engine::Engine;
+use lpo_format::orders::InputOrder;
 
-use crate::diff::{Diff, PlanRow, Side, SideRun, Volume, money, signed};
+use lpo_plan::compare::{Diff, PlanRow, Side, SideRun, Volume, money, signed};
 
 const PALETTE: [&str; 12] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -394,7 +394,7 @@ fn volumes(
 }
 
 /// The report of one `lpo optimise` run.
-pub(crate) fn optimise_report(
+pub fn optimise_report(
     engine: &Engine,
     orders: &[InputOrder],
     rows: &[PlanRow],
@@ -551,7 +551,7 @@ fn pair_rows(
 }
 
 /// The report of an `lpo diff`.
-pub(crate) fn diff_report(
+pub fn diff_report(
     d: &Diff,
     base: &Side,
     head: &Side,

@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use lpo_config::output::QuoteJson;
-use lpo_config::request::QuoteRequestJson;
+use lpo_format::output::QuoteJson;
+use lpo_format::request::QuoteRequestJson;
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 

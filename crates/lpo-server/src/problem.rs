@@ -7,7 +7,7 @@ use lpo_config::Diagnostic;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::exit;
+use lpo_model::ExitCode;
 
 /// One field of a request at fault.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -44,9 +44,9 @@ pub struct Problem {
 impl Problem {
     pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Problem {
         let code = if status.is_client_error() {
-            exit::INVALID
+            ExitCode::Invalid.code()
         } else {
-            exit::FAILURE
+            ExitCode::Failure.code()
         };
         Problem {
             kind: format!("urn:lpo:problem:{slug}"),
@@ -123,7 +123,7 @@ impl Problem {
             "Request timed out",
             format!("the request body did not arrive within {secs} s"),
         );
-        p.code = exit::FAILURE;
+        p.code = ExitCode::Failure.code();
         p
     }
 

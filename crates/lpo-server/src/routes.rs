@@ -13,18 +13,24 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt;
-use lpo_config::orders::{InputOrder, RowError, read_orders};
-use lpo_config::output::{PLAN_HEADER, QuoteJson, quote_json};
-use lpo_config::request::QuoteRequestJson;
 use lpo_engine::{OrderError, Quote, QuoteRequest};
+use lpo_format::orders::{InputOrder, RowError, read_orders};
+use lpo_format::output::{PLAN_HEADER, QuoteJson, quote_json};
+use lpo_format::request::QuoteRequestJson;
 use lpo_model::{Cents, Date, Order, Strategy};
+use lpo_plan::{
+    GlobalOpts, Method, OrderStatus, PlanError, Silent, Solved, SolverReport, Timings,
+    infeasible_message,
+};
+use lpo_solve::SolveError;
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::problem::{FieldProblem, Problem, json_problem};
 use super::state::{App, Snapshot};
-use crate::exit;
+use crate::validate_child::ChildOutcome;
+use lpo_model::ExitCode;
 
 /// The header that names the configuration a response was computed with.
 pub const VERSION_HEADER: &str = "lpo-config-version";
@@ -531,7 +537,7 @@ fn batch_orders(kind: BodyKind, bytes: &[u8], limit: usize) -> Result<BatchOrder
     match kind {
         BodyKind::Csv => {
             let orders = read_orders(bytes).map_err(|e| match e {
-                lpo_config::orders::OrdersError::Csv { line, message } => {
+                lpo_format::orders::OrdersError::Csv { line, message } => {
                     Problem::field(format!("line {line}"), message)
                 }
                 other => Problem::field("body", other.to_string()),
@@ -764,9 +770,9 @@ async fn quotes(
                 unallocated,
                 rejected,
                 exit_code: if unallocated + rejected > 0 {
-                    exit::PARTIAL
+                    ExitCode::Partial.code()
                 } else {
-                    exit::OK
+                    ExitCode::Ok.code()
                 },
                 results,
             };
@@ -800,7 +806,8 @@ pub struct OptimiseResponse {
     pub plan: Vec<BTreeMap<String, String>>,
     /// The global solver's report (as `lpo optimise --report`), for global runs.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<serde_json::Value>,
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub report: Option<Box<SolverReport>>,
 }
 
 /// `POST /v1/optimise`: a batch, optionally under the day's global constraints, time-limited.
@@ -853,9 +860,10 @@ async fn optimise(
             let started = Instant::now();
             let (orders, _, _) = batch_orders(kind, &bytes, limit)?;
             let engine = &s.engine;
-            let global = !params.greedy && (params.global || !s.constraints.is_empty());
+            let method = Method::choose(params.greedy, params.global, &s.constraints);
+            let global = method == Method::Global;
             let strategy = params.strategy();
-            if global && !matches!(strategy, Strategy::Cheapest) {
+            if !method.takes(&strategy) {
                 return Err(Problem::field(
                     "query.strategy",
                     "global optimisation minimises cost: it takes strategy=cheapest only (or greedy=true to ignore the constraints)",
@@ -866,69 +874,78 @@ async fn optimise(
                 date,
                 explain: false,
             };
-            let (done, report) = if global {
-                let opts = crate::global::GlobalOpts {
-                    quiet: true,
-                    time_limit,
-                    started,
-                    gap: params.gap.unwrap_or(0.01),
-                    solver_threads: 1,
-                    with_options: false,
-                };
-                let mut tm = crate::optimise::Timings::default();
-                match crate::global::run(&opts, engine, &s.constraints, &orders, &req, &mut tm) {
-                    Ok(crate::global::Solved::Plan { done, report }) => (done, Some(report)),
-                    Ok(crate::global::Solved::Infeasible { reasons, .. }) => {
-                        let mut p = Problem::new(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "infeasible",
-                            "Global constraints infeasible",
-                            crate::global::infeasible_message(&reasons),
-                        );
-                        p.code = exit::INFEASIBLE;
-                        p.errors = reasons
-                            .into_iter()
-                            .map(|message| FieldProblem {
-                                field: "constraints".into(),
-                                message,
-                            })
-                            .collect();
-                        return Err(p);
-                    }
-                    Err(f) if f.message.contains("no feasible plan found") => {
-                        let mut p = Problem::new(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "not-finished",
-                            "Optimisation not finished",
-                            f.message,
-                        );
-                        p.code = f.code;
-                        return Err(p);
-                    }
-                    Err(f) => return Err(Problem::internal(f.message)),
+            let gap = params.gap.unwrap_or(0.01);
+            let opts = GlobalOpts {
+                time_limit,
+                started,
+                gap,
+                solver_threads: 1,
+                with_options: false,
+            };
+            let mut tm = Timings::default();
+            let (done, report) = match lpo_plan::run_batch(
+                method,
+                &opts,
+                engine,
+                &s.constraints,
+                &orders,
+                &req,
+                &mut tm,
+                &Silent,
+            ) {
+                Ok(Solved::Plan { done, report }) => (done, report),
+                Ok(Solved::Infeasible { reasons, .. }) => {
+                    let mut p = Problem::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "infeasible",
+                        "Global constraints infeasible",
+                        infeasible_message(&reasons),
+                    );
+                    p.code = ExitCode::Infeasible.code();
+                    p.errors = reasons
+                        .into_iter()
+                        .map(|message| FieldProblem {
+                            field: "constraints".into(),
+                            message,
+                        })
+                        .collect();
+                    return Err(p);
                 }
-            } else {
-                (crate::optimise::price_orders(engine, &orders, &req, false, true), None)
+                // Time ran out, or no plan of whole orders was found: not proven infeasible,
+                // so a retry with more time may succeed.
+                Err(PlanError::Solve(e @ (SolveError::TimeLimit | SolveError::NoIntegerPlan))) => {
+                    let mut p = Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "not-finished",
+                        "Optimisation not finished",
+                        format!(
+                            "{e}\n  = help: raise the `time_limit` query parameter (now {time_limit} s, at most {max} s) or `gap` (now {gap} %)"
+                        ),
+                    );
+                    p.code = ExitCode::Failure.code();
+                    return Err(p);
+                }
+                Err(e) => return Err(Problem::internal(e.to_string())),
             };
             let (mut allocated, mut unallocated, mut rejected, mut total) = (0, 0, 0, Cents::ZERO);
             let mut carriers: BTreeMap<String, u64> = BTreeMap::new();
             for st in done.iter().flat_map(|c| &c.statuses) {
                 match *st {
-                    crate::optimise::Status::Allocated { carrier, total: t } => {
+                    OrderStatus::Allocated { carrier, total: t } => {
                         allocated += 1;
                         total += t;
                         let id = engine.carriers.get(usize::from(carrier)).map_or("?", |c| c.id.as_str());
                         *carriers.entry(id.to_string()).or_default() += 1;
                     }
-                    crate::optimise::Status::Unallocated => unallocated += 1,
-                    crate::optimise::Status::Rejected => rejected += 1,
+                    OrderStatus::Unallocated => unallocated += 1,
+                    OrderStatus::Rejected => rejected += 1,
                 }
             }
             let mut plan = String::from(PLAN_HEADER);
             for c in &done {
                 plan.push_str(&c.plan);
             }
-            let exit_code = if unallocated + rejected > 0 { exit::PARTIAL } else { exit::OK };
+            let exit_code = if unallocated + rejected > 0 { ExitCode::Partial.code() } else { ExitCode::Ok.code() };
             let resp = OptimiseResponse {
                 config_version: s.version().to_string(),
                 method: if global { "global" } else { "per_order" },
@@ -969,21 +986,16 @@ async fn optimise(
 
 /// The plan CSV as objects (column → text value).
 fn plan_rows(plan: &str) -> Result<Vec<BTreeMap<String, String>>, Problem> {
-    let mut rd = csv::Reader::from_reader(plan.as_bytes());
-    let headers = rd
-        .headers()
-        .map_err(|e| Problem::internal(format!("cannot read back the plan: {e}")))?
-        .clone();
-    rd.records()
+    let rows = lpo_format::plan::read_plan(plan.as_bytes())
+        .map_err(|e| Problem::internal(format!("cannot read back the plan: {e}")))?;
+    Ok(rows
+        .iter()
         .map(|r| {
-            let r = r.map_err(|e| Problem::internal(format!("cannot read back the plan: {e}")))?;
-            Ok(headers
-                .iter()
-                .zip(r.iter())
+            r.columns()
                 .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect())
+                .collect()
         })
-        .collect()
+        .collect())
 }
 
 /// `POST /v1/validate` body: a config bundle.
@@ -1057,8 +1069,9 @@ async fn validate(
     let s = snap.clone();
     let exe = match &app.settings.validate_exe {
         Some(p) => p.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| Problem::internal(format!("cannot find the lpo binary: {e}")))?,
+        None => std::env::current_exe().map_err(|e| {
+            Problem::internal(format!("cannot find the service's own executable: {e}"))
+        })?,
     };
     let v = app
         .pool
@@ -1105,7 +1118,11 @@ async fn validate(
         warnings: v["warnings"].as_u64().unwrap_or(0) as usize,
         diagnostics: v["diagnostics"].clone(),
         summary: Some(v["summary"].clone()).filter(|x| !x.is_null()),
-        exit_code: if failed { exit::INVALID } else { exit::OK },
+        exit_code: if failed {
+            ExitCode::Invalid.code()
+        } else {
+            ExitCode::Ok.code()
+        },
         config_version: snap.version().to_string(),
     };
     let code = resp.exit_code;
@@ -1115,44 +1132,24 @@ async fn validate(
     Ok(r)
 }
 
-/// Memory (virtual, KiB) and CPU seconds a bundle validation may use.
-const VALIDATE_LIMITS: (u64, u64) = (4 << 20, 20);
-
-/// Runs `lpo validate --format json` on a staged bundle in a child process with memory and CPU
-/// limits: a hostile bundle (millions of zones, say) can exhaust only the child, never the
-/// service.
+/// Validates a staged bundle in a child process under memory and CPU limits
+/// ([`crate::validate_child`]).
 fn validate_in_child(
     exe: &std::path::Path,
     manifest: &std::path::Path,
     deny_warnings: bool,
 ) -> Result<serde_json::Value, Problem> {
-    let (mem, cpu) = VALIDATE_LIMITS;
-    let mut cmd = std::process::Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!(
-            "ulimit -v {mem} && ulimit -t {cpu} && exec \"$0\" \"$@\""
-        ))
-        .arg(exe)
-        .args(["validate", "--format", "json", "--config"])
-        .arg(manifest)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    if deny_warnings {
-        cmd.arg("--deny-warnings");
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| Problem::internal(format!("cannot run the validator: {e}")))?;
-    match out.status.code() {
-        Some(0 | 2) => serde_json::from_slice(&out.stdout)
-            .map_err(|e| Problem::internal(format!("the validator's answer is not JSON: {e}"))),
-        _ => Err(Problem::field(
+    let (mem, cpu) = crate::validate_child::LIMITS;
+    match crate::validate_child::validate_in_child(exe, manifest, deny_warnings) {
+        Ok(ChildOutcome::Answer(v)) => Ok(v),
+        Ok(ChildOutcome::OverLimits) => Err(Problem::field(
             "files",
             format!(
                 "the bundle could not be validated within this service's limits ({} GiB of memory, {cpu} s of CPU)",
-                mem >> 20
+                mem >> 30
             ),
         )),
+        Err(e) => Err(Problem::internal(format!("cannot run the validator: {e}"))),
     }
 }
 

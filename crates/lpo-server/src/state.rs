@@ -73,7 +73,8 @@ pub struct Settings {
     pub inline_max_parcels: usize,
     /// Ship date for requests without one; `None`: today (UTC) at the time of the request.
     pub date: Option<Date>,
-    /// The `lpo` binary that validates bundles in a child process; `None`: this executable.
+    /// The executable that validates bundles in a child process (one whose `main` calls
+    /// [`crate::validate_child::run_if_child`] first); `None`: this executable.
     pub validate_exe: Option<PathBuf>,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,

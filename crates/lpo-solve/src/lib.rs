@@ -158,29 +158,26 @@ pub struct Infeasibility {
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+/// Why a solve returned no plan.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SolveError {
+    /// The constraints are proven unable to hold together; the reasons say which.
+    #[error("the constraints cannot all hold: {}", .0.reasons.join("; "))]
     Infeasible(Infeasibility),
-    /// No feasible plan found within the time limit.
-    NoSolution(String),
+    /// The time limit ended the search before any plan was found (not a proof of anything).
+    #[error(
+        "no plan found: the time limit ended the search before any plan was found (the constraints are not proven infeasible)"
+    )]
+    TimeLimit,
+    /// Fractions of orders meet every constraint, but no plan of whole orders was found.
+    #[error(
+        "no plan found: fractions of orders can meet every constraint, but the integer steps found no plan of whole orders (a capacity or commitment may sit between the sizes of the orders that could fill it); the constraints are not proven infeasible"
+    )]
+    NoIntegerPlan,
+    /// HiGHS failed or gave an answer that cannot be used.
+    #[error("solver failed: {0}")]
     Solver(String),
 }
-
-impl std::fmt::Display for SolveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SolveError::Infeasible(i) => write!(
-                f,
-                "the constraints cannot all hold: {}",
-                i.reasons.join("; ")
-            ),
-            SolveError::NoSolution(s) => write!(f, "no plan found: {s}"),
-            SolveError::Solver(s) => write!(f, "solver failed: {s}"),
-        }
-    }
-}
-
-impl std::error::Error for SolveError {}
 
 /// With `LPO_TRACE_CG` set, writes a line of the solver's progress to stderr (a closed stderr
 /// drops it: tracing never changes a run's outcome).
@@ -464,14 +461,10 @@ pub fn solve(
             )));
         }
         if stop == Stop::TimeLimit {
-            return Err(SolveError::NoSolution(
-                "the time limit ended the search before any plan was found (the constraints are not proven infeasible)".into(),
-            ));
+            return Err(SolveError::TimeLimit);
         }
         // The relaxation has plans but no whole-order plan was found: not a proof.
-        return Err(SolveError::NoSolution(
-            "fractions of orders can meet every constraint, but the integer steps found no plan of whole orders (a capacity or commitment may sit between the sizes of the orders that could fill it); the constraints are not proven infeasible".into(),
-        ));
+        return Err(SolveError::NoIntegerPlan);
     };
     let bound_cents = lower.min(best.value);
     let g = gap(best.value, bound_cents);
