@@ -5,6 +5,7 @@
 // does HTTP I/O, so boxing it would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod api;
 mod metrics;
 pub mod openapi;
 mod problem;
@@ -23,8 +24,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
+pub use api::{EXIT_CODE_HEADER, VERSION_HEADER};
 pub use problem::{FieldProblem, Problem};
-pub use routes::{EXIT_CODE_HEADER, VERSION_HEADER, router};
+pub use routes::router;
 pub use state::{App, Reloaded, Settings, Snapshot};
 
 /// The log format on stderr.

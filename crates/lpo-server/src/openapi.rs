@@ -8,11 +8,11 @@ use lpo_format::request::QuoteRequestJson;
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
-use super::problem::Problem;
-use super::routes::{
+use super::api::{
     EXIT_CODE_HEADER, Health, OptimiseResponse, QuotesResponse, VERSION_HEADER, ValidateRequest,
     ValidateResponse,
 };
+use super::problem::Problem;
 use super::state::Reloaded;
 
 /// The document as JSON bytes, built once.
