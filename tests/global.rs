@@ -401,13 +401,37 @@ fn shadow_prices_bound_the_cost_of_one_more_or_one_less_parcel() {
         .iter()
         .find(|r| r.row == Row::Commitment(0))
         .unwrap_or_else(|| panic!("no commitment row"));
-    if commit.binding {
-        let c = commit.shadow_cents.unwrap_or(0.0);
-        assert!(
-            c >= 0.0,
-            "a commitment cannot save money at the margin: {c}"
-        );
-    }
+    // The commitment half, on a minimum that binds: a few parcels above what aramex takes at
+    // a minimum of 45.
+    let min = commit.activity + 5;
+    let solve_c = |min: u64| {
+        let mut cons = mk(limit);
+        cons.commitments[0].min = min;
+        let (batch, _) = batch_of(e, &cons, &orders);
+        lpo_solve::solve(e, &cons, &batch, &settings()).unwrap_or_else(|err| panic!("{err}"))
+    };
+    let at = solve_c(min);
+    assert!(at.stats.relaxation_integral);
+    let row = at
+        .rows
+        .iter()
+        .find(|r| r.row == Row::Commitment(0))
+        .unwrap_or_else(|| panic!("no commitment row"));
+    assert!(row.binding, "the test needs a binding commitment: {row:?}");
+    assert_eq!(row.activity, min);
+    let c = row
+        .shadow_cents
+        .unwrap_or_else(|| panic!("no shadow price on a binding commitment"));
+    assert!(
+        c >= 0.0,
+        "a commitment cannot save money at the margin: {c}"
+    );
+    let f = at.objective_cents;
+    let up = solve_c(min + 1).objective_cents;
+    let down = solve_c(min - 1).objective_cents;
+    assert!(up >= f + c - 1e-6, "f(M+1)={up} f(M)={f} c={c}");
+    assert!(down >= f - c - 1e-6, "f(M-1)={down} f(M)={f} c={c}");
+    assert!(up >= f - 1e-6, "a higher minimum cannot cost less");
 }
 
 /// When no constraint binds, the global plan is the per-order plan: same cost, same choices.
