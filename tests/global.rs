@@ -199,6 +199,11 @@ const POSTCODES: [&str; 8] = [
 const CARRIERS: [&str; 5] = ["auspost", "startrack", "couriersplease", "aramex", "tge"];
 
 fn tiny_orders(spec: &[(usize, u32, u8)]) -> Vec<Order> {
+    orders_from_csv(&tiny_csv(spec))
+}
+
+/// The orders CSV of [`tiny_orders`].
+fn tiny_csv(spec: &[(usize, u32, u8)]) -> String {
     let mut csv =
         String::from("order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm,from\n");
     for (i, &(pc, weight_hg, parcels)) in spec.iter().enumerate() {
@@ -212,7 +217,43 @@ fn tiny_orders(spec: &[(usize, u32, u8)]) -> Vec<Order> {
             ));
         }
     }
-    orders_from_csv(&csv)
+    csv
+}
+
+/// The whole batch path on `csv` (pricing, the global solve, re-pricing, the plan text), and
+/// the independent checker's verdict on the plan it writes; `None` when the run proves the
+/// constraints infeasible.
+fn plan_and_check(e: &Engine, cons: &Constraints, csv: &str) -> Option<lpo_check::CheckReport> {
+    let inputs = read_orders(csv.as_bytes()).unwrap_or_else(|err| panic!("{err}"));
+    let opts = lpo_plan::GlobalOpts {
+        time_limit: 3600.0,
+        started: std::time::Instant::now(),
+        gap: 0.0,
+        solver_threads: 1,
+        with_options: false,
+    };
+    let mut tm = lpo_plan::Timings::default();
+    let solved = lpo_plan::run_batch(
+        lpo_plan::Method::Global,
+        &opts,
+        e,
+        cons,
+        &inputs,
+        &req(),
+        &mut tm,
+        &lpo_plan::Silent,
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    let done = match solved {
+        lpo_plan::Solved::Plan { done, .. } => done,
+        lpo_plan::Solved::Infeasible { .. } => return None,
+    };
+    let mut text = String::from(lpo_format::output::PLAN_HEADER);
+    for c in &done {
+        text.push_str(&c.plan);
+    }
+    let plan = lpo_format::plan::read_plan(text.as_bytes()).unwrap_or_else(|err| panic!("{err}"));
+    Some(lpo_check::check_plan(e, cons, &inputs, &plan, &req()))
 }
 
 #[derive(Debug, Clone)]
@@ -302,7 +343,8 @@ proptest! {
     })]
 
     /// On tiny batches the MIP's plan costs exactly what exhaustive enumeration finds, it is
-    /// infeasible exactly when enumeration finds nothing, and its plan breaks no constraint.
+    /// infeasible exactly when enumeration finds nothing, its plan breaks no constraint, and the
+    /// plan the batch path writes from it passes `lpo-check`.
     #[test]
     fn mip_equals_exhaustive_enumeration(
         spec in proptest::collection::vec((0..8usize, 5..250u32, 1..3u8), 1..5),
@@ -310,9 +352,17 @@ proptest! {
     ) {
         let e = engine();
         let cons = cons_of(e, &cs);
-        let orders = tiny_orders(&spec);
+        let csv = tiny_csv(&spec);
+        let orders = orders_from_csv(&csv);
         let (batch, quotes) = batch_of(e, &cons, &orders);
         let oracle = brute_force(e, &cons, &orders, &quotes);
+        // The plan the whole batch path writes passes the independent checker, in-process.
+        let checked = plan_and_check(e, &cons, &csv);
+        prop_assert_eq!(checked.is_some(), oracle.is_some(), "plan {:?} vs enumeration {:?}", checked, oracle);
+        if let Some(report) = &checked {
+            prop_assert!(report.ok(), "the checker refuses the plan: {:?}", report.problems);
+            prop_assert_eq!(report.rows, report.orders);
+        }
         match (lpo_solve::solve(e, &cons, &batch, &settings()), oracle) {
             (Ok(sol), Some(best)) => {
                 prop_assert!((sol.objective_cents - best).abs() < 1e-6,
