@@ -297,6 +297,10 @@ pub fn check_plan(
 }
 
 /// The checker's own accounting of every constraint over the matched rows.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "band indices are below t.bands(): a matched row's bands come from 0..t.bands(), and `bands` has t.bands() entries"
+)]
 fn check_constraints(engine: &Engine, cons: &Constraints, placed: &[Placed]) -> Vec<String> {
     let mut out = Vec::new();
     for c in &cons.capacities {

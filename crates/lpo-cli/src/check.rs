@@ -63,7 +63,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let report = lpo_check::check_plan(engine, &cons, &orders, &plan, &req);
     let problems = &report.problems;
     let shown = problems.len().min(a.max_problems);
-    for p in &problems[..shown] {
+    for p in problems.iter().take(shown) {
         note!("error: {p}");
     }
     if problems.len() > shown {

@@ -120,7 +120,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         let subs: Vec<_> = all
             .iter()
             .enumerate()
-            .filter(|&(i, l)| !all[..i].iter().any(|m| m.name == l.name))
+            .filter(|&(i, l)| !all.iter().take(i).any(|m| m.name == l.name))
             .map(|(_, l)| l)
             .collect();
         for l in &subs {

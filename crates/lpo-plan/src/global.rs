@@ -261,6 +261,10 @@ fn row(
 
 /// Which options of its class an order may take and whether the choice moved because of
 /// constraints: labels for the plan's `reason` column.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "a row report indexes the constraints it was solved with (cons), and a class has at least its rank-0 option"
+)]
 fn labels(
     engine: &Engine,
     cons: &Constraints,

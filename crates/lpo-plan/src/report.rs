@@ -180,6 +180,10 @@ fn scope_words(engine: &Engine, s: &Scope) -> String {
 }
 
 /// The constraint's id, kind and what its figures mean, in words.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "a row report indexes the constraints it was solved with (cons)"
+)]
 fn row_words(engine: &Engine, cons: &Constraints, r: &RowReport) -> (String, &'static str, String) {
     match r.row {
         Row::Capacity(i) => {
@@ -269,6 +273,10 @@ pub(crate) fn model_report(batch: &Batch, sol: Option<&Solution>) -> ModelReport
 }
 
 /// Per carrier: (parcels, invoice cents) of a plan.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the allocation has one entry per class of the batch, and each names an option of its class"
+)]
 fn by_carrier(batch: &Batch, alloc: &[Vec<Alloc>]) -> BTreeMap<u16, (u64, i64)> {
     let mut m: BTreeMap<u16, (u64, i64)> = BTreeMap::new();
     for (k, a) in alloc.iter().enumerate() {
@@ -289,6 +297,10 @@ fn cents2(x: f64) -> f64 {
 }
 
 /// The report of a solved batch whose plan re-priced to `plan_total`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the solution was solved on this batch and cons: allocations name options of their class, row reports index cons, tier reports have one band count per band"
+)]
 pub(crate) fn solver_report(
     engine: &Engine,
     cons: &Constraints,

@@ -23,6 +23,10 @@ fn esc(s: &str) -> String {
 }
 
 /// A colour per carrier, stable for a set of carrier ids (sorted).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the index is taken modulo the palette length"
+)]
 fn colours<'a>(carriers: impl Iterator<Item = &'a str>) -> BTreeMap<String, &'static str> {
     let mut ids: Vec<&str> = carriers.collect();
     ids.sort_unstable();
@@ -95,6 +99,10 @@ fn bars(
 }
 
 /// Histogram of per-parcel cost (dollars), one outline or fill per series.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "bins are clamped to nb - 1 with nb >= 1, and counts has one entry per series"
+)]
 fn histogram(id: &str, title: &str, series: &[(&str, &str, Vec<f64>)]) -> String {
     let all: Vec<f64> = series.iter().flat_map(|s| s.2.iter().copied()).collect();
     let mut sorted = all.clone();
@@ -394,6 +402,10 @@ fn volumes(
 }
 
 /// The report of one `lpo optimise` run.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "plan rows are one per order, in order, so a row index is an order index"
+)]
 pub fn optimise_report(
     engine: &Engine,
     orders: &[InputOrder],

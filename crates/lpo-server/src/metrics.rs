@@ -55,7 +55,9 @@ impl Metrics {
         let s = g.http.entry((route, status)).or_default();
         s.count += 1;
         s.sum_ns = s.sum_ns.saturating_add(ns);
-        s.buckets[b] += 1;
+        if let Some(n) = s.buckets.get_mut(b) {
+            *n += 1;
+        }
     }
 
     /// Counts a batch's quotes by the carrier selected.

@@ -35,8 +35,11 @@ fn problems(codes: &[&str]) -> Value {
 
 fn ok_json(schema: &Value, description: &str, exit_code: bool) -> Value {
     let mut headers = json!({ VERSION_HEADER: {"$ref": "#/components/headers/ConfigVersion"} });
-    if exit_code {
-        headers[EXIT_CODE_HEADER] = json!({"$ref": "#/components/headers/ExitCode"});
+    if exit_code && let Some(h) = headers.as_object_mut() {
+        h.insert(
+            EXIT_CODE_HEADER.into(),
+            json!({"$ref": "#/components/headers/ExitCode"}),
+        );
     }
     json!({
         "description": description,

@@ -154,10 +154,13 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         Format::Markdown => lpo_report::markdown(&d, a.top),
         Format::Json => {
             let mut v = serde_json::to_value(&d).map_err(|e| Failure::io(e.to_string()))?;
-            v["base"]["report"] =
-                serde_json::to_value(&rb.report).map_err(|e| Failure::io(e.to_string()))?;
-            v["head"]["report"] =
-                serde_json::to_value(&rh.report).map_err(|e| Failure::io(e.to_string()))?;
+            for (side, run) in [("base", &rb), ("head", &rh)] {
+                let report =
+                    serde_json::to_value(&run.report).map_err(|e| Failure::io(e.to_string()))?;
+                if let Some(s) = v.get_mut(side).and_then(|s| s.as_object_mut()) {
+                    s.insert("report".into(), report);
+                }
+            }
             serde_json::to_string_pretty(&v).map_err(|e| Failure::io(e.to_string()))? + "\n"
         }
     };

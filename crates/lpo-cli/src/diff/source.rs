@@ -241,7 +241,7 @@ fn checkout_free(
             .iter()
             .position(|&b| b == b'\n')
             .ok_or_else(|| Failure::io("git cat-file: truncated output"))?;
-        let header = String::from_utf8_lossy(&data[..nl]).to_string();
+        let header = String::from_utf8_lossy(data.get(..nl).unwrap_or_default()).to_string();
         let size: usize = header
             .rsplit(' ')
             .next()

@@ -21,6 +21,10 @@ use crate::state::App;
 use lpo_model::ExitCode;
 
 /// `POST /v1/quotes`: many orders (JSON array or orders CSV), per-order results in order.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "strategies and explains hold one entry per order of the batch (batch_orders builds the three together)"
+)]
 pub(crate) async fn quotes(
     State(app): State<Arc<App>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,

@@ -94,13 +94,14 @@ pub(crate) async fn validate(
         })
         .await?
         .map_err(|p| p.with_version(snap.version()))?;
-    let failed = v["ok"] != serde_json::Value::Bool(true);
+    let field = |k: &str| v.get(k).cloned().unwrap_or(serde_json::Value::Null);
+    let failed = field("ok") != serde_json::Value::Bool(true);
     let resp = ValidateResponse {
         ok: !failed,
-        errors: v["errors"].as_u64().unwrap_or(0) as usize,
-        warnings: v["warnings"].as_u64().unwrap_or(0) as usize,
-        diagnostics: v["diagnostics"].clone(),
-        summary: Some(v["summary"].clone()).filter(|x| !x.is_null()),
+        errors: field("errors").as_u64().unwrap_or(0) as usize,
+        warnings: field("warnings").as_u64().unwrap_or(0) as usize,
+        diagnostics: field("diagnostics"),
+        summary: Some(field("summary")).filter(|x| !x.is_null()),
         exit_code: if failed {
             ExitCode::Invalid.code()
         } else {
