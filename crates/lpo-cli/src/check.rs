@@ -7,7 +7,7 @@ use lpo_engine::{Constraints, QuoteRequest};
 use lpo_format::plan::read_plan;
 use lpo_model::{Date, Strategy};
 
-use crate::{Cli, Failure, Outcome, date_or_today, load_config, parse_date};
+use crate::common::{Failure, Global, Outcome, date_or_today, load_config, parse_date};
 use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -32,7 +32,7 @@ pub struct Args {
     max_problems: usize,
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
     let cons = if a.no_constraints {
@@ -42,7 +42,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
             Some(p) => lpo_config::load_constraints(p, engine)
                 .map(|(c, _)| c)
                 .map_err(|d| {
-                    crate::print_diagnostics(&d);
+                    crate::common::print_diagnostics(&d);
                     Failure::usage(format!("the constraints at {} have errors", p.display()))
                 })?,
             None => loaded.constraints.clone(),
@@ -51,7 +51,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let read = |p: &PathBuf| {
         std::fs::read(p).map_err(|e| Failure::io(format!("cannot read {}: {e}", p.display())))
     };
-    let orders = crate::read_orders_file(&a.orders)?;
+    let orders = crate::common::read_orders_file(&a.orders)?;
     let plan = read_plan(&read(&a.plan)?)
         .map_err(|e| Failure::usage(format!("{}: {e}", a.plan.display())))?;
     let req = QuoteRequest {

@@ -7,8 +7,8 @@ use lpo_engine::{Engine, Quote, QuoteRequest};
 use lpo_model::Line;
 use serde_json::json;
 
+use crate::common::{Failure, Global, Outcome, load_config};
 use crate::quote::OrderArgs;
-use crate::{Cli, Failure, Outcome, load_config};
 use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -64,12 +64,12 @@ pub fn trace_lines(engine: &Engine, q: &Quote) -> Vec<String> {
         .collect()
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
     let (order, strategy, _) = match (&a.orders, &a.order_id) {
         (Some(path), Some(id)) => {
-            let orders = crate::read_orders_file(path)?;
+            let orders = crate::common::read_orders_file(path)?;
             let found = orders
                 .into_iter()
                 .find(|o| o.id == *id)

@@ -12,7 +12,7 @@ use lpo_engine::haversine_m;
 use lpo_format::output::write_atomic;
 use lpo_model::Date;
 
-use crate::{Cli, Failure, Outcome, load_config, parse_date};
+use crate::common::{Failure, Global, Outcome, load_config, parse_date};
 use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -105,7 +105,7 @@ fn weight_and_dims(rng: &mut Rng) -> (f64, [f64; 3]) {
     (kg, dims.map(|d| d.max(2.0)))
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
     // Postcodes with suburbs, weighted towards metro areas.

@@ -16,7 +16,7 @@ use lpo_plan::{
     infeasible_message,
 };
 
-use crate::{Cli, Failure, Outcome, date_or_today, load_config, parse_date};
+use crate::common::{Failure, Global, Outcome, date_or_today, load_config, parse_date};
 use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -61,10 +61,10 @@ pub struct Args {
     /// Global optimisation: wall-clock limit for the whole run (reading, pricing, solving and
     /// writing), seconds. When it ends the search, the best plan found is written with its
     /// proven gap.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = crate::parse_time_limit)]
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = crate::common::parse_time_limit)]
     pub(crate) time_limit: f64,
     /// Global optimisation: stop once the plan is proven within this percentage of optimal.
-    #[arg(long, default_value_t = 0.01, value_name = "PCT", value_parser = crate::parse_gap)]
+    #[arg(long, default_value_t = 0.01, value_name = "PCT", value_parser = crate::common::parse_gap)]
     pub(crate) gap: f64,
     /// Global optimisation: HiGHS threads. With more than one, HiGHS may pick a different one
     /// of several equally cheap plans from run to run of different machines; with the default
@@ -122,7 +122,7 @@ impl Progress for Bars {
     }
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     if let Some(n) = a.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -136,11 +136,11 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     let constraints = match &a.constraints {
         Some(path) => match lpo_config::load_constraints(path, engine) {
             Ok((c, warnings)) => {
-                crate::print_diagnostics(&warnings);
+                crate::common::print_diagnostics(&warnings);
                 c
             }
             Err(diags) => {
-                crate::print_diagnostics(&diags);
+                crate::common::print_diagnostics(&diags);
                 return Err(Failure::usage(format!(
                     "the constraints at {} have errors",
                     path.display()
@@ -168,10 +168,10 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     tm.config = t0.elapsed();
 
     let t1 = Instant::now();
-    let orders = crate::read_orders_file(&a.orders)?;
+    let orders = crate::common::read_orders_file(&a.orders)?;
     tm.read = t1.elapsed();
 
-    let strategy = crate::with_within_days(a.strategy, a.within_days);
+    let strategy = crate::common::with_within_days(a.strategy, a.within_days);
     let req = QuoteRequest {
         strategy,
         date: date_or_today(a.date),

@@ -9,7 +9,7 @@ use lpo_model::{
     AddressType, Cents, Date, Line, Order, Parcel, ServiceLevel, State, Strategy, parse_decimal,
 };
 
-use crate::{Cli, Failure, Outcome, date_or_today, load_config, parse_date};
+use crate::common::{Failure, Global, Outcome, date_or_today, load_config, parse_date};
 use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -167,14 +167,14 @@ impl OrderArgs {
         };
         Ok((
             order,
-            crate::with_within_days(strategy, a.within_days),
+            crate::common::with_within_days(strategy, a.within_days),
             explain,
         ))
     }
 
     /// The strategy given by flags.
     pub fn strategy(&self) -> Strategy {
-        crate::with_within_days(self.strategy, self.within_days)
+        crate::common::with_within_days(self.strategy, self.within_days)
     }
 
     /// `--date`, else today.
@@ -183,7 +183,7 @@ impl OrderArgs {
     }
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     let (order, strategy, _) = a.order.read()?;
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;

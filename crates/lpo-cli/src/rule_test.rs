@@ -5,8 +5,8 @@ use lpo_engine::{Engine, Quote, QuoteRequest};
 use lpo_format::output::rule_ids;
 use lpo_model::Strategy;
 
+use crate::common::{Global, Outcome, load_config};
 use crate::explain::trace_lines;
-use crate::{Cli, Outcome, load_config};
 use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -121,7 +121,7 @@ fn describe_selection(engine: &Engine, q: &Quote) -> String {
     }
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     let loaded = load_config(cli)?;
     let engine = &loaded.engine;
     let (mut passed, mut failed) = (0usize, 0usize);

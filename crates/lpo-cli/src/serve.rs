@@ -6,7 +6,7 @@ use std::time::Duration;
 use lpo_model::ExitCode;
 use lpo_server::{ServeError, Settings, Start};
 
-use crate::{Cli, Failure, Outcome, manifest_path, parse_date, print_diagnostics};
+use crate::common::{Failure, Global, Outcome, manifest_path, parse_date, print_diagnostics};
 
 #[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -121,7 +121,7 @@ impl Args {
     }
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     let settings = a.settings()?;
     let addr: SocketAddr = a.addr.parse().map_err(|e| {
         Failure::usage(format!(
@@ -148,7 +148,7 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
     };
     // A line on stdout for scripts that start the service on port 0.
     lpo_server::run(start, settings, |local| {
-        crate::emit(&format!("listening on {local}"))
+        crate::common::emit(&format!("listening on {local}"))
     })
     .map_err(|e| match e {
         ServeError::Config {

@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use lpo_config::validate_manifest;
 use schemars::schema_for;
 
-use crate::{Cli, Failure, Outcome, manifest_path, print_diagnostics};
+use crate::common::{Failure, Global, Outcome, manifest_path, print_diagnostics};
 use lpo_model::ExitCode;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -26,7 +26,7 @@ pub struct Args {
     deny_warnings: bool,
 }
 
-pub fn run(cli: &Cli, args: &Args) -> Outcome {
+pub fn run(cli: &Global, args: &Args) -> Outcome {
     let path = manifest_path(cli)?;
     if !path.is_file() {
         return Err(Failure::usage(format!(

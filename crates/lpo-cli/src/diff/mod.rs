@@ -17,7 +17,7 @@ use lpo_model::{Date, Strategy};
 use lpo_plan::compare::{Side, SideError, SideRun, compare};
 use lpo_plan::{GlobalOpts, Method, infeasible_message};
 
-use crate::{Cli, Failure, Outcome, date_or_today, manifest_path, parse_date};
+use crate::common::{Failure, Global, Outcome, date_or_today, manifest_path, parse_date};
 use lpo_model::ExitCode;
 use source::{Which, load_side};
 
@@ -70,10 +70,10 @@ pub struct Args {
     #[arg(long)]
     global: bool,
     /// Global optimisation: wall-clock limit per side (its pricing and solve), seconds.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = crate::parse_time_limit)]
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = crate::common::parse_time_limit)]
     time_limit: f64,
     /// Global optimisation: stop once proven within this percentage of optimal.
-    #[arg(long, default_value_t = 0.01, value_name = "PCT", value_parser = crate::parse_gap)]
+    #[arg(long, default_value_t = 0.01, value_name = "PCT", value_parser = crate::common::parse_gap)]
     gap: f64,
     /// No progress lines on stderr.
     #[arg(long, short)]
@@ -122,7 +122,7 @@ fn run_side(
     })
 }
 
-pub fn run(cli: &Cli, a: &Args) -> Outcome {
+pub fn run(cli: &Global, a: &Args) -> Outcome {
     let t0 = Instant::now();
     let manifest = manifest_path(cli);
     let (base, head) = rayon::join(
@@ -136,9 +136,9 @@ pub fn run(cli: &Cli, a: &Args) -> Outcome {
         phases.push((name, t.elapsed().as_secs_f64()));
         t = Instant::now();
     };
-    let orders = crate::read_orders_file(&a.orders)?;
+    let orders = crate::common::read_orders_file(&a.orders)?;
     let req = QuoteRequest {
-        strategy: crate::with_within_days(a.strategy, a.within_days),
+        strategy: crate::common::with_within_days(a.strategy, a.within_days),
         date: date_or_today(a.date),
         explain: false,
     };

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use lpo_plan::compare::Side;
 
-use crate::Failure;
+use crate::common::Failure;
 
 /// Which side of a diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
