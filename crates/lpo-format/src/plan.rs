@@ -4,7 +4,7 @@
 //! Fields are kept as the text the plan holds, so a checker can say exactly what a row says;
 //! [`PlanRecord::cents`] and friends parse them.
 
-use lpo_model::{Cents, parse_decimal};
+use lpo_model::{Cents, DecimalError, parse_decimal};
 
 use crate::line_ends::{Syntax, unify};
 
