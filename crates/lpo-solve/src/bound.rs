@@ -27,7 +27,8 @@ use lpo_engine::Constraints;
 use lpo_engine::constraints::TierKind;
 use rayon::prelude::*;
 
-use crate::cg::Rows;
+use crate::cg::pricing::adjusted_by;
+use crate::cg::rows::Rows;
 use crate::classes::Batch;
 
 /// Classes per chunk of a parallel pass; sums are added chunk by chunk in order, so a bound
@@ -59,12 +60,12 @@ struct Window {
 /// The windows of a combination.
 fn windows(cons: &Constraints, at: &[usize], combo: &[usize]) -> Vec<Window> {
     let mut out = Vec::new();
-    for (ti, (t, &c)) in cons.tiers.iter().zip(combo).enumerate() {
+    for ((t, &c), &first) in cons.tiers.iter().zip(combo).zip(at) {
         let start = |b: usize| t.band_start(b) as f64;
         let last = c + 1 >= t.bands();
         match t.kind {
             TierKind::All => out.push(Window {
-                col: at[ti] + c,
+                col: first + c,
                 lo: start(c),
                 hi: if last {
                     f64::INFINITY
@@ -80,7 +81,7 @@ fn windows(cons: &Constraints, at: &[usize], combo: &[usize]) -> Vec<Window> {
                         f64::INFINITY
                     };
                     out.push(Window {
-                        col: at[ti] + b,
+                        col: first + b,
                         lo: if b < c { width } else { 0.0 },
                         hi: width,
                     });
@@ -93,6 +94,10 @@ fn windows(cons: &Constraints, at: &[usize], combo: &[usize]) -> Vec<Window> {
 
 impl Tables {
     /// The tables for row prices `y` (capacities, then commitments; missing ones count 0).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "each row of `least` has `width` cells: cell 0, then the bands of schedule t from at[t]; t is a position in cons.tiers and b below that schedule's bands"
+    )]
     pub(crate) fn new(cons: &Constraints, batch: &Batch, rows: &Rows, y: &[f64]) -> Tables {
         let mut at = Vec::with_capacity(cons.tiers.len());
         let mut width = 1;
@@ -113,13 +118,12 @@ impl Tables {
                     for o in batch.options_of(k) {
                         match schedule_of(o.carrier) {
                             None => {
-                                let a = crate::cg::adjusted_by(cons, batch, rows, &duals, k, o, 0);
+                                let a = adjusted_by(cons, batch, rows, &duals, k, o, 0);
                                 row[0] = row[0].min(a);
                             }
                             Some(t) => {
                                 for b in 0..usize::from(o.bands).min(cons.tiers[t].bands()) {
-                                    let a =
-                                        crate::cg::adjusted_by(cons, batch, rows, &duals, k, o, b);
+                                    let a = adjusted_by(cons, batch, rows, &duals, k, o, b);
                                     let cell = &mut row[at[t] + b];
                                     *cell = cell.min(a);
                                 }
@@ -139,6 +143,10 @@ impl Tables {
     /// A lower bound on the combination's optimum, `L(y, ν)` with every window's `ν` improved
     /// in turn. `f64::INFINITY` when no plan of the combination exists (a window that cannot be
     /// filled, or cannot be kept below its top).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "e ranges over the windows, and `nu` has one price per window"
+    )]
     pub(crate) fn bound(&self, cons: &Constraints, batch: &Batch, combo: &[usize]) -> f64 {
         let win = windows(cons, &self.at, combo);
         let mut nu = vec![0.0f64; win.len()];
@@ -171,11 +179,19 @@ impl Tables {
         margin(self.lagrangian(batch, &win, &nu))
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`least` has `width` cells per class of the batch the tables were built for, and k is one of its classes"
+    )]
     fn row(&self, k: usize) -> &[f64] {
         &self.least[k * self.width..(k + 1) * self.width]
     }
 
     /// Class `k`'s least cost under `ν`, apart from window `skip`'s columns.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "k is a class of the batch; a window's column is a cell of a row of the tables (windows() places it by `at`), and `nu` has one price per window"
+    )]
     fn best_except(&self, batch: &Batch, win: &[Window], nu: &[f64], k: usize, skip: usize) -> f64 {
         let row = self.row(k);
         let p = batch.classes[k].parcels as f64;
@@ -189,14 +205,17 @@ impl Tables {
     }
 
     fn lagrangian(&self, batch: &Batch, win: &[Window], nu: &[f64]) -> f64 {
-        let n = batch.classes.len();
-        let parts: Vec<f64> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|ci| {
-                (ci * CHUNK..n.min((ci + 1) * CHUNK))
-                    .map(|k| {
-                        let best = self.best_except(batch, win, nu, k, usize::MAX);
-                        batch.classes[k].count as f64 * best
+        let parts: Vec<f64> = batch
+            .classes
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(ci, chunk)| {
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let best = self.best_except(batch, win, nu, ci * CHUNK + i, usize::MAX);
+                        c.count as f64 * best
                     })
                     .sum::<f64>()
             })
@@ -211,6 +230,10 @@ impl Tables {
 
     /// The best `ν_e` given the other windows' (exact: `L` is concave in it, with a breakpoint
     /// per class). `None`: the window can never be brought within its bounds.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "e is a window of `win` (bound() loops over them); k is a class of the batch and a window's column a cell of its row"
+    )]
     fn best_nu(&self, batch: &Batch, win: &[Window], nu: &[f64], e: usize) -> Option<f64> {
         let (col, lo, hi) = (win[e].col, win[e].lo, win[e].hi);
         let n = batch.classes.len();
@@ -284,7 +307,7 @@ fn margin(value: f64) -> f64 {
 /// Row prices a Lagrangian may use: the capacity and commitment rows' signs enforced (a soft
 /// commitment's no more than its penalty), every tier row 0.
 fn valid_prices(rows: &Rows, y: &[f64]) -> Vec<f64> {
-    use crate::cg::{RowKind, Sense};
+    use crate::cg::rows::{RowKind, Sense};
     rows.rows
         .iter()
         .enumerate()

@@ -66,11 +66,21 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// The options of class `k` (a class of this batch).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "k is a class of this batch, and a class's options are the option_count entries from option_at that decode, merge and sample push together with it"
+    )]
     pub fn options_of(&self, k: usize) -> &[ClassOption] {
         let c = &self.classes[k];
         &self.options[c.option_at as usize..c.option_at as usize + usize::from(c.option_count)]
     }
 
+    /// The prices of option `o` (an option of this batch) in band `band` (one of its bands).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "o is an option of this batch and band one of its bands: its prices are the `bands` entries from price_at that decode, merge and sample push together with it"
+    )]
     pub fn price(&self, o: &ClassOption, band: usize) -> BandPrice {
         self.prices[o.price_at as usize + band]
     }
@@ -85,9 +95,13 @@ impl Batch {
 
     /// Every `stride`-th class, each standing for `stride` times its orders: a small batch
     /// whose LP duals approximate the whole batch's.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "an option's prices are the `bands` entries from price_at, pushed together with it"
+    )]
     pub fn sample(&self, stride: usize) -> Batch {
         let mut out = Batch::default();
-        for k in (0..self.classes.len()).step_by(stride.max(1)) {
+        for (k, class) in self.classes.iter().enumerate().step_by(stride.max(1)) {
             let option_at = out.options.len() as u32;
             for o in self.options_of(k) {
                 let price_at = out.prices.len() as u32;
@@ -97,9 +111,9 @@ impl Batch {
                 out.options.push(ClassOption { price_at, ..*o });
             }
             out.classes.push(Class {
-                count: self.classes[k].count * stride as u64,
+                count: class.count * stride as u64,
                 option_at,
-                ..self.classes[k].clone()
+                ..class.clone()
             });
         }
         out
@@ -155,6 +169,10 @@ impl SignatureContext {
 /// Builds the signature of a quoted order into `sig`: parcels, grams, then per kept option
 /// (service, warehouse, rank, number of bands, then (total, score) per band). Returns the number
 /// of quoted option-bands (for the report), 0 when the order has no feasible option.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "a quote's options are services and warehouses of the engine, for each of which SignatureContext::new made an entry of `per`; the other indices point into `sig` at entries this function pushed"
+)]
 pub fn signature(
     ctx: &SignatureContext,
     engine: &Engine,
@@ -235,6 +253,10 @@ pub struct LocalClasses {
 impl LocalClasses {
     /// Records the next order of the run: its signature (`None`: outside the model) and how
     /// many option-bands it was quoted.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "id is a class of this run: found in the index, or just pushed by decode"
+    )]
     pub fn push(&mut self, engine: &Engine, sig: Option<&[i64]>, before: u64) {
         let Some(sig) = sig else {
             self.batch.order_class.push(None);
@@ -296,13 +318,16 @@ fn decode(engine: &Engine, sig: &[i64], batch: &mut Batch) {
 
 /// Merges runs (in input order) into the batch; class ids are in order of first appearance, so
 /// the model and the plan do not depend on how the orders were split among threads.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "an option's prices are the `bands` entries from price_at; id is a class of `out` (found or just pushed); a run's order_class holds ids of its own classes, each of which got a `remap` entry"
+)]
 pub fn merge(runs: Vec<LocalClasses>) -> Batch {
     let mut index: FxHashMap<u128, u32> = FxHashMap::default();
     let mut out = Batch::default();
     for run in runs {
         let mut remap = Vec::with_capacity(run.batch.classes.len());
-        for (k, fp) in run.fingerprints.iter().enumerate() {
-            let local = &run.batch.classes[k];
+        for (k, (fp, local)) in run.fingerprints.iter().zip(&run.batch.classes).enumerate() {
             let id = match index.get(fp) {
                 Some(&id) => id,
                 None => {

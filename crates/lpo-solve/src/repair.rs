@@ -11,14 +11,22 @@
 use lpo_engine::constraints::{CapacityUnit, CommitmentUnit, TierKind};
 use lpo_engine::{Constraints, Engine};
 
-use crate::Alloc;
 use crate::classes::{Batch, ClassOption};
+use crate::plan::violation;
+use crate::types::Alloc;
 
 /// Passes over every hard constraint.
 const PASSES: usize = 3;
 
 /// Per class: (option index, orders) on it.
 pub(crate) type Pick = Vec<Vec<(u16, u64)>>;
+
+/// The per-order choice (each class's best-ranked option), priced with the tier discounts its
+/// volumes earn: for `beyond` schedules the discounted bands go to the orders they save most on.
+pub fn greedy(cons: &Constraints, batch: &Batch) -> Vec<Vec<Alloc>> {
+    let pick: Pick = batch.classes.iter().map(|c| vec![(0, c.count)]).collect();
+    with_bands(cons, batch, &pick)
+}
 
 /// The per-order choice repaired, or `None` when the repair left a constraint broken.
 pub(crate) fn repaired(
@@ -32,8 +40,8 @@ pub(crate) fn repaired(
         for i in 0..cons.capacities.len() {
             moved |= r.settle(Target::Capacity(i));
         }
-        for i in 0..cons.commitments.len() {
-            if cons.commitments[i].penalty.is_none() {
+        for (i, m) in cons.commitments.iter().enumerate() {
+            if m.penalty.is_none() {
                 moved |= r.settle(Target::Commitment(i));
             }
         }
@@ -42,7 +50,7 @@ pub(crate) fn repaired(
         }
     }
     let alloc = with_bands(cons, batch, &r.pick);
-    crate::violation(engine, cons, batch, &alloc)
+    violation(engine, cons, batch, &alloc)
         .is_none()
         .then_some(alloc)
 }
@@ -73,13 +81,16 @@ impl<'a> Repair<'a> {
             got: vec![0; cons.commitments.len()],
             pick,
         };
-        for k in 0..batch.classes.len() {
-            let n = batch.classes[k].count;
-            r.account(k, 0, n, true);
+        for (k, c) in batch.classes.iter().enumerate() {
+            r.account(k, 0, c.count, true);
         }
         r
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "k is a class of the batch and j one of its options (from `pick`, or below its options' count)"
+    )]
     fn option(&self, k: usize, j: u16) -> &'a ClassOption {
         &self.batch.options_of(k)[usize::from(j)]
     }
@@ -89,6 +100,10 @@ impl<'a> Repair<'a> {
     }
 
     /// What one order of class `k` on option `j` counts in capacity `i` (0 outside its scope).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "i is a capacity of `cons` and k a class of the batch"
+    )]
     fn cap_unit(&self, i: usize, k: usize, j: u16) -> u64 {
         let cap = &self.cons.capacities[i];
         let o = self.option(k, j);
@@ -103,6 +118,10 @@ impl<'a> Repair<'a> {
     }
 
     /// What one order of class `k` on option `j` counts toward commitment `i`.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "i is a commitment of `cons` and k a class of the batch"
+    )]
     fn commit_unit(&self, i: usize, k: usize, j: u16) -> u64 {
         let m = &self.cons.commitments[i];
         let o = self.option(k, j);
@@ -118,6 +137,10 @@ impl<'a> Repair<'a> {
         }
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`used` and `got` have one entry per capacity and per commitment, and i ranges over them"
+    )]
     fn account(&mut self, k: usize, j: u16, n: u64, add: bool) {
         for i in 0..self.used.len() {
             let u = self.cap_unit(i, k, j) * n;
@@ -139,6 +162,10 @@ impl<'a> Repair<'a> {
 
     /// Most orders of class `k` that may move from option `from` to `to` without overfilling a
     /// capacity or taking a hard commitment below its minimum (`want` at most).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`used` has one entry per capacity of `cons`, and i ranges over it; `got` one per commitment"
+    )]
     fn room(&self, k: usize, from: u16, to: u16, want: u64) -> u64 {
         let mut most = want;
         for i in 0..self.used.len() {
@@ -163,6 +190,10 @@ impl<'a> Repair<'a> {
         most
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`pick` has one entry per class of the batch, and k is one of them"
+    )]
     fn shift(&mut self, k: usize, from: u16, to: u16, n: u64) {
         self.account(k, from, n, false);
         self.account(k, to, n, true);
@@ -180,6 +211,10 @@ impl<'a> Repair<'a> {
 
     /// How far target `t` is from holding: parcels or grams over a capacity, or parcels or
     /// cents short of a commitment (0 when it holds).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "a target is a capacity or commitment of `cons`, and `used` and `got` have one entry per capacity and per commitment"
+    )]
     fn short(&self, t: Target) -> u64 {
         match t {
             Target::Capacity(i) => self.used[i].saturating_sub(self.cons.capacities[i].limit),
@@ -208,8 +243,8 @@ impl<'a> Repair<'a> {
         }
         // (cost per unit, class, from, to)
         let mut moves: Vec<(f64, usize, u16, u16)> = Vec::new();
-        for k in 0..self.batch.classes.len() {
-            for &(j, _) in &self.pick[k] {
+        for (k, pick) in self.pick.iter().enumerate() {
+            for &(j, _) in pick {
                 for to in 0..self.batch.options_of(k).len() as u16 {
                     let g = self.gain(t, k, j, to);
                     if g > 0 {
@@ -228,7 +263,11 @@ impl<'a> Repair<'a> {
             if short == 0 {
                 break;
             }
-            let have = self.pick[k].iter().find(|e| e.0 == from).map_or(0, |e| e.1);
+            let have = self
+                .pick
+                .get(k)
+                .and_then(|p| p.iter().find(|e| e.0 == from))
+                .map_or(0, |e| e.1);
             let want = short.div_ceil(self.gain(t, k, from, to)).min(have);
             let n = self.room(k, from, to, want);
             if n > 0 {
@@ -250,6 +289,10 @@ enum Target {
 /// A choice of options priced with the tier discounts its volumes earn: for `all` schedules the
 /// band the carrier's volume reaches; for `beyond` schedules the discounted bands go to the
 /// orders they save most on.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "pick has one entry per class of `batch` (as has `out`), each on options of its class; b is a band of the schedule, of which `room` has one entry per band"
+)]
 pub(crate) fn with_bands(cons: &Constraints, batch: &Batch, pick: &Pick) -> Vec<Vec<Alloc>> {
     let option = |k: usize, j: u16| batch.options_of(k)[usize::from(j)];
     // Per class: (option, band, count).
