@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Pos, did_you_mean};
 use crate::files::{Dollars, Kg, Pct, Sp};
-use crate::load::{Loader, valid_id};
+use crate::loader::Loader;
+use crate::loader::values::valid_id;
 
 /// A constraints file: any of the three lists.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -163,7 +164,7 @@ impl Loader {
                             &Pos::at(&rel, t_line(&t.origin), 0),
                             format!(
                                 "carrier `{}` already has the tier schedule `{}` ({})",
-                                engine.carriers[usize::from(t.carrier)].id,
+                                carrier_id(engine, t.carrier),
                                 other.id,
                                 other.origin
                             ),
@@ -241,7 +242,7 @@ impl Loader {
         let carrier = self.carrier_ref(&c.carrier, rel, engine);
         let service = match (&c.service, carrier) {
             (Some(s), Some(ci)) => {
-                let cid = &engine.carriers[usize::from(ci)].id;
+                let cid = carrier_id(engine, ci);
                 match engine.service_by_ids(cid, &s.value) {
                     Some(i) => Some(Some(i)),
                     None => {
@@ -310,9 +311,10 @@ impl Loader {
         };
         let (carrier, service, warehouse) = (carrier?, service?, warehouse?);
         if let Some(w) = warehouse
-            && engine.carriers[usize::from(carrier)]
-                .origin_zone
-                .get(usize::from(w))
+            && engine
+                .carriers
+                .get(usize::from(carrier))
+                .and_then(|c| c.origin_zone.get(usize::from(w)))
                 .is_none_or(Option::is_none)
             && let Some(wd) = &c.from
         {
@@ -321,7 +323,7 @@ impl Loader {
                 &Pos::at(rel, wd.line, wd.column),
                 format!(
                     "`{}` does not ship from `{}`: capacity `{}` never counts anything",
-                    engine.carriers[usize::from(carrier)].id,
+                    carrier_id(engine, carrier),
                     wd.value,
                     c.id.value
                 ),
@@ -483,14 +485,17 @@ impl Loader {
                 .services
                 .iter()
                 .any(|s| s.carrier == m.carrier && s.enabled)
-                && engine.carriers[usize::from(m.carrier)].enabled;
+                && engine
+                    .carriers
+                    .get(usize::from(m.carrier))
+                    .is_some_and(|c| c.enabled);
             if !usable && m.min > 0 {
                 let (file, line) = m.origin.rsplit_once(':').unwrap_or((&m.origin, "0"));
                 let pos = Pos::at(file, line.parse().unwrap_or(0), 0);
                 let msg = format!(
                     "commitment `{}`: carrier `{}` has no enabled service",
                     m.id,
-                    engine.carriers[usize::from(m.carrier)].id
+                    carrier_id(engine, m.carrier)
                 );
                 if m.penalty.is_some() {
                     self.diags
@@ -506,6 +511,14 @@ impl Loader {
             }
         }
     }
+}
+
+/// The id of a carrier index found by `carrier_ref` (so always one of the engine's).
+fn carrier_id(engine: &Engine, carrier: u16) -> &str {
+    engine
+        .carriers
+        .get(usize::from(carrier))
+        .map_or("?", |c| c.id.as_str())
 }
 
 fn t_line(origin: &str) -> u64 {

@@ -5,10 +5,12 @@ pub mod constraints;
 pub mod diag;
 pub mod files;
 mod load;
+mod loader;
 
 pub use constraints::load_constraints;
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use load::{ConfigFile, Loaded, MAX_FILE_BYTES, discover, load};
+pub use load::{Loaded, discover, load};
+pub use loader::{ConfigFile, MAX_FILE_BYTES};
 pub mod rules;
 mod validation;
 

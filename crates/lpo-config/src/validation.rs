@@ -1,12 +1,12 @@
 //! `lpo validate`'s findings for one configuration: every diagnostic, and counts of what
 //! loaded. The same answer serves the CLI and the HTTP service's `POST /v1/validate`.
 
-use crate::Severity;
+use crate::diag::{Diagnostic, Severity};
 
 /// What `lpo validate` finds in one configuration (also the HTTP `POST /v1/validate` answer).
 #[derive(Debug)]
 pub struct Validation {
-    pub diagnostics: Vec<crate::Diagnostic>,
+    pub diagnostics: Vec<Diagnostic>,
     /// Counts of what was loaded, when the configuration loaded.
     pub summary: Option<serde_json::Value>,
     pub errors: usize,
@@ -30,7 +30,7 @@ impl Validation {
 
 /// Loads the configuration at `path` and reports every diagnostic.
 pub fn validate_manifest(path: &std::path::Path, deny_warnings: bool) -> Validation {
-    let (diagnostics, summary) = match crate::load(path) {
+    let (diagnostics, summary) = match crate::load::load(path) {
         Ok(l) => {
             let e = &l.engine;
             let summary = serde_json::json!({

@@ -5,6 +5,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use lpo_model::{AddressType, Bp, Cents, Date, ServiceLevel, State};
 
+pub use crate::range::Range;
+use crate::ruleset::Rule;
 use crate::spatial::{PolygonIndex, WarehouseIndex};
 
 /// "No zone" / "no lane" marker in the dense tables.
@@ -236,42 +238,6 @@ impl Fuel {
     }
 }
 
-/// A numeric range with any of four bounds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Range {
-    pub over: Option<i64>,
-    pub at_least: Option<i64>,
-    pub under: Option<i64>,
-    pub up_to: Option<i64>,
-}
-
-impl Range {
-    #[inline]
-    pub fn contains(&self, v: i64) -> bool {
-        self.over.is_none_or(|b| v > b)
-            && self.at_least.is_none_or(|b| v >= b)
-            && self.under.is_none_or(|b| v < b)
-            && self.up_to.is_none_or(|b| v <= b)
-    }
-
-    /// True when no value can satisfy it.
-    pub fn is_empty(&self) -> bool {
-        let lo = self
-            .over
-            .map(|b| b.saturating_add(1))
-            .into_iter()
-            .chain(self.at_least)
-            .max();
-        let hi = self
-            .under
-            .map(|b| b.saturating_sub(1))
-            .into_iter()
-            .chain(self.up_to)
-            .min();
-        matches!((lo, hi), (Some(l), Some(h)) if l > h)
-    }
-}
-
 /// Per-item measures a condition can test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemMeasure {
@@ -500,7 +466,7 @@ pub struct Engine {
     pub services: Vec<Service>,
     pub surcharges: Vec<Surcharge>,
     /// Business rules in evaluation order.
-    pub rules: Vec<crate::rules::Rule>,
+    pub rules: Vec<Rule>,
     /// Whether any rule tests the distance from the warehouse (then it is computed for every option).
     pub rules_use_distance: bool,
     /// Per service, the rules that could act on its options (see [`Engine::set_rules`]).
@@ -510,32 +476,6 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Drops every business rule, leaving the rate cards alone (for comparisons and tests).
-    pub fn clear_rules(&mut self) {
-        self.set_rules(Vec::new());
-    }
-
-    /// Installs business rules and the indexes built from them: which services `disable` rules
-    /// switch off, which rules can act on each service, whether distances are needed.
-    pub fn set_rules(&mut self, rules: Vec<crate::rules::Rule>) {
-        for (si, s) in self.services.iter_mut().enumerate() {
-            s.disabled_by_rule = crate::rules::disabled_by(&rules, s.carrier, si as u32);
-        }
-        self.rules_by_service = crate::rules::index_by_service(&rules, &self.services);
-        self.rules_use_distance = rules.iter().any(|r| crate::rules::uses_distance(&r.when));
-        self.setting_rules = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.actions
-                    .iter()
-                    .any(|a| matches!(a, crate::rules::Action::Set(_)))
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
-        self.rules = rules;
-    }
-
     pub fn carrier_of(&self, service: u32) -> Option<&Carrier> {
         let s = self.services.get(service as usize)?;
         self.carriers.get(usize::from(s.carrier))
@@ -592,36 +532,6 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn range_bounds() {
-        let r = Range {
-            at_least: Some(150),
-            under: Some(200),
-            ..Range::default()
-        };
-        assert!(!r.contains(149));
-        assert!(r.contains(150));
-        assert!(r.contains(199));
-        assert!(!r.contains(200));
-        assert!(!r.is_empty());
-        assert!(
-            Range {
-                over: Some(5),
-                up_to: Some(5),
-                ..Range::default()
-            }
-            .is_empty()
-        );
-        assert!(
-            !Range {
-                over: Some(5),
-                up_to: Some(6),
-                ..Range::default()
-            }
-            .is_empty()
-        );
-    }
 
     #[test]
     fn series_picks_latest_on_or_before() {

@@ -3,7 +3,7 @@
 
 use lpo_model::{Bp, Cents};
 
-use crate::Engine;
+use crate::compiled::Engine;
 
 /// Which options a capacity counts: a carrier, optionally one of its services and one warehouse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,9 @@ impl TierSchedule {
                     .rev()
                     .find(|&b| volume >= self.band_start(b))
                     .unwrap_or(0);
-                counts[band] = volume;
+                if let Some(c) = counts.get_mut(band) {
+                    *c = volume;
+                }
             }
             TierKind::Beyond => {
                 for (b, c) in counts.iter_mut().enumerate() {

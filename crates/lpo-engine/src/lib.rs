@@ -8,7 +8,9 @@ pub mod compiled;
 pub mod constraints;
 mod price;
 mod quote;
+mod range;
 pub mod rules;
+mod ruleset;
 pub mod spatial;
 
 pub use compiled::*;

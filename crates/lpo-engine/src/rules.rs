@@ -9,144 +9,11 @@
 //!    remove it is the one reported), `adjust` adds to its score, `prefer` marks it for ties;
 //! 5. options are ranked by score, then preference, then the usual tie-breaks.
 
-use geo::{Contains, MultiPolygon, Point};
-use lpo_model::{AddressType, Bp, Cents, Order, QuoteOption, ServiceLevel, State};
+use geo::{Contains, Point};
+use lpo_model::{Cents, Order, QuoteOption, State};
 
-use crate::compiled::{Engine, Range};
-
-/// An order-level or option-level test.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Pred {
-    /// Total dead weight of the consignment, grams.
-    ConsignmentG(Range),
-    /// Some parcel's dead weight, grams.
-    AnyParcelG(Range),
-    /// Some parcel's longest side, mm.
-    AnyLongestMm(Range),
-    /// Some parcel's volume, mm³.
-    AnyVolumeMm3(Range),
-    Parcels(Range),
-    DeclaredCents(Range),
-    DangerousGoods(bool),
-    Signature(bool),
-    Residential(bool),
-    ServiceLevel(ServiceLevel),
-    Channel(Vec<String>),
-    Sku(Vec<String>),
-    /// ISO weekdays (1 = Monday) of the ship date, as a bit set.
-    Weekday(u8),
-    /// Ship date in days since 1970-01-01, inclusive.
-    ShipDate(Range),
-    Postcodes(Vec<(u16, u16)>),
-    State(Vec<State>),
-    /// Upper-cased suburb names.
-    Suburb(Vec<String>),
-    AddressType(Vec<AddressType>),
-    /// Destination point inside the area.
-    InArea(Box<MultiPolygon<f64>>),
-    // Option-level:
-    Carrier(Vec<u16>),
-    Service(Vec<u32>),
-    /// (carrier, zone) pairs of the named zones.
-    Zone(Vec<(u16, u16)>),
-    /// Invoice total incl. GST, cents.
-    PriceCents(Range),
-    EtaDays(Range),
-    From(Vec<u16>),
-    /// Great-circle distance from the shipping warehouse to the destination, metres.
-    DistanceM(Range),
-}
-
-impl Pred {
-    /// Whether the test needs the candidate option.
-    pub fn is_option_level(&self) -> bool {
-        matches!(
-            self,
-            Pred::Carrier(_)
-                | Pred::Service(_)
-                | Pred::Zone(_)
-                | Pred::PriceCents(_)
-                | Pred::EtaDays(_)
-                | Pred::From(_)
-                | Pred::DistanceM(_)
-        )
-    }
-}
-
-/// A condition tree.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expr {
-    True,
-    Leaf(Pred),
-    All(Vec<Expr>),
-    Any(Vec<Expr>),
-    Not(Box<Expr>),
-}
-
-impl Expr {
-    pub fn is_option_level(&self) -> bool {
-        match self {
-            Expr::True => false,
-            Expr::Leaf(p) => p.is_option_level(),
-            Expr::All(v) | Expr::Any(v) => v.iter().any(Expr::is_option_level),
-            Expr::Not(e) => e.is_option_level(),
-        }
-    }
-}
-
-/// Carriers and services an action applies to; empty means "the options the condition matched".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Targets {
-    pub carriers: Vec<u16>,
-    pub services: Vec<u32>,
-}
-
-impl Targets {
-    pub fn is_empty(&self) -> bool {
-        self.carriers.is_empty() && self.services.is_empty()
-    }
-
-    pub fn matches(&self, carrier: u16, service: u32) -> bool {
-        self.carriers.contains(&carrier) || self.services.contains(&service)
-    }
-}
-
-/// Order attributes a `set` rule can change.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Settings {
-    pub signature: Option<bool>,
-    pub residential: Option<bool>,
-    pub dangerous_goods: Option<bool>,
-    pub service_level: Option<ServiceLevel>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    Exclude(Targets),
-    Require(Targets),
-    /// Adds a fixed amount and/or a percentage of the option's invoice total to its score.
-    Adjust {
-        targets: Targets,
-        amount: Cents,
-        pct: Bp,
-    },
-    Prefer(Targets),
-    Set(Settings),
-    Disable(Targets),
-}
-
-/// A compiled rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rule {
-    pub id: String,
-    pub description: String,
-    /// Shown to users when the rule excludes something.
-    pub reason: Option<String>,
-    /// Where it is defined, for explanations: `rules/10-address.yaml:12`.
-    pub location: String,
-    pub when: Expr,
-    pub actions: Vec<Action>,
-}
+use crate::compiled::{Engine, Service};
+pub use crate::ruleset::{Action, Expr, Pred, Rule, Settings, Targets};
 
 /// What a rule did to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,8 +282,34 @@ impl Action {
     }
 }
 
+/// Installing rules builds the indexes their evaluation needs, so it lives here rather than in
+/// [`crate::compiled`], which only holds the rules as data.
+impl Engine {
+    /// Drops every business rule, leaving the rate cards alone (for comparisons and tests).
+    pub fn clear_rules(&mut self) {
+        self.set_rules(Vec::new());
+    }
+
+    /// Installs business rules and the indexes built from them: which services `disable` rules
+    /// switch off, which rules can act on each service, whether distances are needed.
+    pub fn set_rules(&mut self, rules: Vec<Rule>) {
+        for (si, s) in self.services.iter_mut().enumerate() {
+            s.disabled_by_rule = disabled_by(&rules, s.carrier, si as u32);
+        }
+        self.rules_by_service = index_by_service(&rules, &self.services);
+        self.rules_use_distance = rules.iter().any(|r| uses_distance(&r.when));
+        self.setting_rules = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.actions.iter().any(|a| matches!(a, Action::Set(_))))
+            .map(|(i, _)| i as u32)
+            .collect();
+        self.rules = rules;
+    }
+}
+
 /// For every service, the rules that could act on its options, in rule order.
-pub fn index_by_service(rules: &[Rule], services: &[crate::compiled::Service]) -> Vec<Vec<u32>> {
+pub fn index_by_service(rules: &[Rule], services: &[Service]) -> Vec<Vec<u32>> {
     services
         .iter()
         .enumerate()

@@ -25,16 +25,22 @@ pub fn unify(data: &[u8], syntax: Syntax) -> Cow<'_, [u8]> {
     match syntax {
         Syntax::Text => {
             for i in memchr::memchr_iter(b'\r', data) {
-                if lone(i) {
-                    out[i] = b'\n';
+                if lone(i)
+                    && let Some(c) = out.get_mut(i)
+                {
+                    *c = b'\n';
                 }
             }
         }
         Syntax::Csv(delimiter) => {
             let mut quotes = CsvQuotes::new(delimiter);
             for (i, &b) in data.iter().enumerate() {
-                if quotes.outside(b) && b == b'\r' && lone(i) {
-                    out[i] = b'\n';
+                if quotes.outside(b)
+                    && b == b'\r'
+                    && lone(i)
+                    && let Some(c) = out.get_mut(i)
+                {
+                    *c = b'\n';
                 }
             }
         }

@@ -127,15 +127,11 @@ pub enum PlanReadError {
 }
 
 /// Money as written in a plan (`12.34`), in cents; an empty field is `None`.
-pub fn money_cents(s: &str) -> Option<Result<Cents, String>> {
+pub fn money_cents(s: &str) -> Option<Result<Cents, DecimalError>> {
     if s.is_empty() {
         return None;
     }
-    Some(
-        parse_decimal(s, 2, false)
-            .map(Cents)
-            .map_err(|e| e.to_string()),
-    )
+    Some(parse_decimal(s, 2, false).map(Cents))
 }
 
 /// Reads a whole plan file: a header naming the columns (any order, extra columns ignored), then

@@ -86,11 +86,11 @@ impl FromStr for Date {
     fn from_str(s: &str) -> Result<Date, DateError> {
         let err = || DateError(s.to_string());
         let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
             return Err(err());
         }
         let num = |r: std::ops::Range<usize>| -> Result<u32, DateError> {
-            let part = &s[r];
+            let part = s.get(r).ok_or_else(err)?;
             if part.bytes().all(|c| c.is_ascii_digit()) {
                 part.parse().map_err(|_| err())
             } else {

@@ -36,10 +36,12 @@ pub fn parse_decimal(text: &str, scale: u32, round: bool) -> Result<i64, Decimal
     if s.is_empty() {
         return Err(DecimalError::Empty);
     }
-    let (negative, digits) = match s.as_bytes()[0] {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+    let (negative, digits) = if let Some(rest) = s.strip_prefix('-') {
+        (true, rest)
+    } else if let Some(rest) = s.strip_prefix('+') {
+        (false, rest)
+    } else {
+        (false, s)
     };
     let (int_part, frac_part) = match digits.split_once('.') {
         Some((i, f)) => (i, f),
@@ -73,7 +75,7 @@ pub fn parse_decimal(text: &str, scale: u32, round: bool) -> Result<i64, Decimal
         if !round {
             return Err(DecimalError::TooManyDecimals { max: scale });
         }
-        if rest[0] >= b'5' {
+        if rest.first().is_some_and(|&b| b >= b'5') {
             value = value.checked_add(1).ok_or(DecimalError::TooLarge)?;
         }
     }

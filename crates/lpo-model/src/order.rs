@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Cents, Date};
+use crate::date::Date;
+use crate::money::Cents;
 
 /// The kind of delivery address; carriers accept different ones.
 #[derive(

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::Cents;
+use crate::money::Cents;
 
 /// Stable reason codes for a service that cannot take an order. Listed in `docs/reason-codes.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
