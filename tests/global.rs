@@ -198,11 +198,6 @@ const POSTCODES: [&str; 8] = [
 ];
 const CARRIERS: [&str; 5] = ["auspost", "startrack", "couriersplease", "aramex", "tge"];
 
-fn tiny_orders(spec: &[(usize, u32, u8)]) -> Vec<Order> {
-    orders_from_csv(&tiny_csv(spec))
-}
-
-/// The orders CSV of [`tiny_orders`].
 fn tiny_csv(spec: &[(usize, u32, u8)]) -> String {
     let mut csv =
         String::from("order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm,from\n");
