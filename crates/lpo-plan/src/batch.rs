@@ -9,7 +9,7 @@ use lpo_format::output::{push_allocated, push_options, push_unplaced, rule_ids};
 use lpo_model::{Cents, ReasonCode};
 use rayon::prelude::*;
 
-use crate::Progress;
+use crate::progress::Progress;
 
 /// Orders per parallel chunk.
 pub(crate) const CHUNK: usize = 8192;

@@ -12,8 +12,9 @@ use lpo_solve::{Batch, LocalClasses, Row, Settings, Solution, SolveError, group}
 use rayon::prelude::*;
 
 use crate::batch::{CHUNK, Chunk, OrderStatus, Timings, quote_or_reject, unallocated_reason};
+use crate::error::PlanError;
+use crate::progress::Progress;
 use crate::report::{InfeasibleReport, SolverReport, dollars, model_report, solver_report};
-use crate::{PlanError, Progress};
 
 /// The solver settings of a global run (from `lpo optimise` flags or an HTTP request).
 #[derive(Debug, Clone)]

@@ -19,7 +19,13 @@ pub use model::{
 };
 pub use rows::{PlanRow, RowStatus, per_order_row, plan_rows};
 
-use crate::{GlobalOpts, Method, PlanError, Silent, Solved, SolverReport, Timings, run_batch};
+use crate::batch::Timings;
+use crate::error::PlanError;
+use crate::global::{GlobalOpts, Solved};
+use crate::method::Method;
+use crate::progress::Silent;
+use crate::report::SolverReport;
+use crate::run::run_batch;
 use cause::{cause, changed_files};
 
 /// A configuration to compare, and what to call it in every output (a folder, `working tree`,

@@ -6,7 +6,7 @@ use lpo_format::orders::InputOrder;
 use lpo_format::plan::{PlanStatus, money_cents, read_plan_body};
 use rayon::prelude::*;
 
-use crate::PlanError;
+use crate::error::PlanError;
 use crate::batch::{Chunk, unallocated_reason};
 
 /// One plan row, as `lpo optimise` writes it.
