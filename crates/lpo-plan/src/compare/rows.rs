@@ -6,8 +6,8 @@ use lpo_format::orders::InputOrder;
 use lpo_format::plan::{PlanStatus, money_cents, read_plan_body};
 use rayon::prelude::*;
 
-use crate::error::PlanError;
 use crate::batch::{Chunk, unallocated_reason};
+use crate::error::PlanError;
 
 /// One plan row, as `lpo optimise` writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
