@@ -22,15 +22,13 @@ pub struct SolverReport {
     pub gap_pct: f64,
     pub model: ModelReport,
     pub objective_cents: f64,
-    /// `optimal`, `time_limit` or `feasible`.
-    pub status: &'static str,
+    /// How the solve ended; in the JSON `optimal`, `time_limit` or `feasible`.
+    #[serde(serialize_with = "serialize_status")]
+    pub status: Status,
     /// What ended the search: `gap`, `time_limit` or `search_exhausted`.
     pub stopped_by: &'static str,
     pub tiers: Vec<TierReportJson>,
     pub time_ms: TimeReport,
-    /// The solve's status, for renderers (not in the JSON: `status` says it).
-    #[serde(skip)]
-    pub solve_status: Status,
     /// Total solve time, for renderers (the JSON lists each solve).
     #[serde(skip)]
     pub solves_total: Duration,
@@ -147,6 +145,19 @@ pub struct TimeReport {
 pub struct SolveTime {
     pub ms: f64,
     pub name: String,
+}
+
+/// A solve status as the report names it.
+pub fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Optimal => "optimal",
+        Status::TimeLimit => "time_limit",
+        Status::Feasible => "feasible",
+    }
+}
+
+fn serialize_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(status_name(*s))
 }
 
 /// Dollars with two decimals and thousands separators: `$12,345.67`.
@@ -424,11 +435,7 @@ pub(crate) fn solver_report(
         gap_pct: sol.gap * 100.0,
         model: model_report(batch, Some(sol)),
         objective_cents: cents2(sol.objective_cents),
-        status: match sol.status {
-            Status::Optimal => "optimal",
-            Status::TimeLimit => "time_limit",
-            Status::Feasible => "feasible",
-        },
+        status: sol.status,
         stopped_by: match sol.stats.stop {
             Stop::Proven => "gap",
             Stop::TimeLimit => "time_limit",
@@ -450,7 +457,6 @@ pub(crate) fn solver_report(
                 })
                 .collect(),
         },
-        solve_status: sol.status,
         solves_total: sol.stats.solves.iter().map(|(_, d)| *d).sum(),
     }
 }

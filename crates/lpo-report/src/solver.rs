@@ -9,7 +9,7 @@ use lpo_solve::{Status, group};
 /// against the per-order choice, every constraint and tier schedule in words.
 pub fn solver_summary(r: &SolverReport) -> String {
     let mut s = String::new();
-    let status = match r.solve_status {
+    let status = match r.status {
         Status::Optimal => "optimal",
         Status::TimeLimit => "stopped at the time limit with the best plan found",
         Status::Feasible => "a plan not proven within the gap (every step taken)",

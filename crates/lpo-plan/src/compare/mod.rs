@@ -314,11 +314,11 @@ pub fn compare(
     }
     for (name, run) in [("base", rb), ("head", rh)] {
         if let Some(r) = &run.report
-            && r.status != "optimal"
+            && r.status != lpo_solve::Status::Optimal
         {
             warnings.push(format!(
                 "{name}: the solver's plan is not proven optimal (status {}, gap {:.3} %), and some moves may be the solver's rather than the change's (raise --time-limit)",
-                r.status,
+                crate::report::status_name(r.status),
                 // As the JSON has it: a gap that is not finite is `null` there.
                 if r.gap_pct.is_finite() { r.gap_pct } else { f64::NAN }
             ));
