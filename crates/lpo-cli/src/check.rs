@@ -12,10 +12,10 @@ use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The orders CSV the plan was made from.
+    /// The orders file the plan was made from (CSV, or Parquet by extension).
     #[arg(long, value_name = "FILE")]
     orders: PathBuf,
-    /// The plan CSV to check.
+    /// The plan to check (CSV, or Parquet by extension).
     #[arg(long, value_name = "FILE")]
     plan: PathBuf,
     /// Constraints file or folder, instead of the manifest's.
@@ -51,9 +51,17 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
     let read = |p: &PathBuf| {
         std::fs::read(p).map_err(|e| Failure::io(format!("cannot read {}: {e}", p.display())))
     };
-    let orders = crate::common::read_orders_file(&a.orders)?;
-    let plan = read_plan(&read(&a.plan)?)
-        .map_err(|e| Failure::usage(format!("{}: {e}", a.plan.display())))?;
+    let orders = crate::common::read_orders_file(&a.orders, None)?;
+    let plan = match lpo_arrow::Format::of(&a.plan) {
+        lpo_arrow::Format::Csv => read_plan(&read(&a.plan)?)
+            .map_err(|e| Failure::usage(format!("{}: {e}", a.plan.display())))?,
+        lpo_arrow::Format::Parquet => {
+            let batches = lpo_arrow::parquet_file::read_parquet(&a.plan)
+                .map_err(|e| Failure::io(e.to_string()))?;
+            lpo_arrow::table::plan_records(&batches)
+                .map_err(|e| Failure::usage(format!("{}: {e}", a.plan.display())))?
+        }
+    };
     let req = QuoteRequest {
         strategy: Strategy::Cheapest,
         date: date_or_today(a.date),

@@ -1,6 +1,7 @@
 //! What every command shares: the global flags, the failure type and exit outcome, writing to
 //! stdout and stderr without panicking, and loading the configuration and the orders.
 
+use lpo_arrow::Format;
 use std::path::{Path, PathBuf};
 
 use lpo_config::{Diagnostic, Loaded};
@@ -118,13 +119,59 @@ pub fn with_within_days(s: lpo_model::Strategy, within_days: u8) -> lpo_model::S
     }
 }
 
-/// Reads and parses an orders CSV file: exit 1 when it cannot be read, 2 when it is not an
-/// orders file (bad rows come back as rejected orders, never as an error).
-pub fn read_orders_file(path: &Path) -> Result<Vec<lpo_format::orders::InputOrder>, Failure> {
-    let data = std::fs::read(path)
-        .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
-    lpo_format::orders::read_orders(&data)
-        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+/// Reads and parses an orders file, CSV or Parquet (`format`, or else by extension): exit 1
+/// when it cannot be read (a Parquet file that is damaged included), 2 when it is not an orders
+/// table (a column missing or of a type that holds no order field). Bad rows come back as
+/// rejected orders, never as an error.
+pub fn read_orders_file(
+    path: &Path,
+    format: Option<Format>,
+) -> Result<Vec<lpo_format::orders::InputOrder>, Failure> {
+    match Format::choose(format, path) {
+        Format::Csv => {
+            let data = std::fs::read(path)
+                .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
+            lpo_format::orders::read_orders(&data)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+        }
+        Format::Parquet => {
+            let batches = lpo_arrow::parquet_file::read_parquet(path)
+                .map_err(|e| Failure::io(e.to_string()))?;
+            lpo_arrow::orders::read_orders(&batches, None)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+        }
+    }
+}
+
+/// Writes a table LPO has as CSV text (`header`, then the body in parts) to `path`, atomically:
+/// as that text, or as Parquet with the typed `columns`.
+pub fn write_table(
+    path: &Path,
+    format: Option<Format>,
+    header: &str,
+    columns: &[lpo_arrow::table::Column],
+    body: &[&[u8]],
+) -> Result<(), Failure> {
+    let cannot =
+        |e: &dyn std::fmt::Display| Failure::io(format!("cannot write {}: {e}", path.display()));
+    match Format::choose(format, path) {
+        Format::Csv => {
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(body.len() + 1);
+            parts.push(header.as_bytes());
+            parts.extend_from_slice(body);
+            lpo_format::output::write_atomic(path, &parts).map_err(|e| cannot(&e))
+        }
+        Format::Parquet => {
+            let batch = lpo_arrow::table::from_csv_body(columns, body).map_err(|e| cannot(&e))?;
+            lpo_arrow::parquet_file::write_parquet(path, &batch)
+                .map_err(|e| Failure::io(e.to_string()))
+        }
+    }
+}
+
+/// `--format`: csv or parquet.
+pub fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
 }
 
 /// `--date` or today (UTC).

@@ -23,9 +23,13 @@ pub struct Args {
     /// Random seed: the same seed and count give the same file.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Where to write the orders CSV.
+    /// Where to write the orders: CSV, or Parquet with typed columns (`.parquet`, or
+    /// `--format parquet`).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// csv or parquet; default: by the extension of `--out`.
+    #[arg(long, value_name = "FORMAT", value_parser = crate::common::parse_format)]
+    format: Option<lpo_arrow::Format>,
     /// Fill the ship_date column with this date (default: leave it empty).
     #[arg(long, value_parser = parse_date)]
     date: Option<Date>,
@@ -213,8 +217,19 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
             );
         }
     }
-    write_atomic(&a.out, &[out.as_bytes()])
-        .map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
+    let cannot =
+        |e: &dyn std::fmt::Display| Failure::io(format!("cannot write {}: {e}", a.out.display()));
+    match lpo_arrow::Format::choose(a.format, &a.out) {
+        lpo_arrow::Format::Csv => {
+            write_atomic(&a.out, &[out.as_bytes()]).map_err(|e| cannot(&e))?
+        }
+        lpo_arrow::Format::Parquet => {
+            let batch = lpo_arrow::table::from_csv(&lpo_arrow::table::ORDERS, out.as_bytes())
+                .map_err(|e| cannot(&e))?;
+            lpo_arrow::parquet_file::write_parquet(&a.out, &batch)
+                .map_err(|e| Failure::io(e.to_string()))?;
+        }
+    }
     note!("wrote {} orders to {}", a.count, a.out.display());
     Ok(ExitCode::Ok)
 }

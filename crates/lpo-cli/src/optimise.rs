@@ -16,20 +16,27 @@ use lpo_plan::{
     infeasible_message,
 };
 
-use crate::common::{Failure, Global, Outcome, date_or_today, load_config, parse_date};
+use crate::common::{
+    Failure, Global, Outcome, date_or_today, load_config, parse_date, write_table,
+};
+use lpo_arrow::table;
 use lpo_model::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Orders CSV (one row per parcel).
+    /// Orders file, one row per parcel: CSV, or Parquet (`.parquet`, or `--format parquet`).
     #[arg(long, value_name = "FILE")]
     pub(crate) orders: PathBuf,
-    /// Where to write the plan CSV (written atomically).
+    /// Where to write the plan (written atomically): CSV, or Parquet by extension or `--format`.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: PathBuf,
     /// Also write every feasible option of every order (the rate-shopping table).
     #[arg(long, value_name = "FILE")]
     pub(crate) options_out: Option<PathBuf>,
+    /// csv or parquet, for the orders, the plan and the options alike; default: each file's
+    /// extension (`.parquet` or `.pq` is Parquet, anything else CSV).
+    #[arg(long, value_name = "FORMAT", value_parser = crate::common::parse_format)]
+    pub(crate) format: Option<lpo_arrow::Format>,
     /// cheapest, fastest or best_value.
     #[arg(long, default_value = "cheapest")]
     pub(crate) strategy: Strategy,
@@ -168,7 +175,7 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
     tm.config = t0.elapsed();
 
     let t1 = Instant::now();
-    let orders = crate::common::read_orders_file(&a.orders)?;
+    let orders = crate::common::read_orders_file(&a.orders, a.format)?;
     tm.read = t1.elapsed();
 
     let strategy = crate::common::with_within_days(a.strategy, a.within_days);
@@ -276,15 +283,11 @@ fn finish(
 ) -> Outcome {
     let t3 = Instant::now();
     // The chunks' text, in input order.
-    let mut parts: Vec<&[u8]> = vec![PLAN_HEADER.as_bytes()];
-    parts.extend(done.iter().map(|c| c.plan.as_bytes()));
-    write_atomic(&a.out, &parts)
-        .map_err(|e| Failure::io(format!("cannot write {}: {e}", a.out.display())))?;
+    let plan: Vec<&[u8]> = done.iter().map(|c| c.plan.as_bytes()).collect();
+    write_table(&a.out, a.format, PLAN_HEADER, &table::PLAN, &plan)?;
     if let Some(path) = &a.options_out {
-        let mut parts: Vec<&[u8]> = vec![OPTIONS_HEADER.as_bytes()];
-        parts.extend(done.iter().map(|c| c.options.as_bytes()));
-        write_atomic(path, &parts)
-            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+        let options: Vec<&[u8]> = done.iter().map(|c| c.options.as_bytes()).collect();
+        write_table(path, a.format, OPTIONS_HEADER, &table::OPTIONS, &options)?;
     }
     tm.write = t3.elapsed();
 

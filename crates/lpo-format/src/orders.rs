@@ -339,9 +339,9 @@ fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Int
     }
 }
 
-fn columns(headers: &csv::StringRecord) -> Result<Columns, OrdersError> {
+fn columns<'a>(headers: impl IntoIterator<Item = &'a str>) -> Result<Columns, OrdersError> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
+    for (i, h) in headers.into_iter().enumerate() {
         let h = h.trim();
         if seen.insert(h, i).is_some() && !h.is_empty() {
             return Err(OrdersError::DuplicateColumn(h.to_string()));
@@ -447,7 +447,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
         }
         None => return Err(OrdersError::Empty),
     };
-    let cols = columns(&headers)?;
+    let cols = OrderColumns::from_names(headers.iter())?;
     let chunks = split_chunks(body, rayon::current_num_threads() * 4);
     // Line number each chunk starts at.
     let counts: Vec<u64> = chunks
@@ -460,7 +460,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
         starts.push((line, n));
         line += n;
     }
-    let rows: Vec<Vec<Row>> = chunks
+    let rows: Vec<RowBatch> = chunks
         .par_iter()
         .zip(starts.par_iter())
         .map(|(chunk, &(start, n))| {
@@ -468,9 +468,8 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                 .has_headers(false)
                 .flexible(true)
                 .from_reader(*chunk);
-            let mut out = Vec::with_capacity(n as usize + 1);
+            let mut out = RowBatch::with_capacity(n as usize + 1);
             let mut raw = csv::ByteRecord::new();
-            let mut interner = Interner::default();
             loop {
                 let line = start + crate::line_ends::record_line(chunk, rdr.position()) - 1;
                 match rdr.read_byte_record(&mut raw) {
@@ -478,9 +477,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                     Ok(true) => match csv::StringRecord::from_byte_record(std::mem::take(&mut raw))
                     {
                         Ok(rec) => {
-                            if !rec.iter().all(|f| f.trim().is_empty()) {
-                                out.push(parse_row(&rec, line, &cols, &mut interner));
-                            }
+                            out.push(&cols, &rec, line);
                             raw = rec.into_byte_record();
                         }
                         Err(e) => {
@@ -488,7 +485,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                             let field = e.utf8_error().field();
                             let bytes = e.into_byte_record();
                             let id =
-                                String::from_utf8_lossy(bytes.get(cols.order_id).unwrap_or(&[]))
+                                String::from_utf8_lossy(bytes.get(cols.0.order_id).unwrap_or(&[]))
                                     .into_owned();
                             let name = [
                                 "order_id",
@@ -499,10 +496,10 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                                 "height_cm",
                             ]
                             .into_iter()
-                            .find(|n| cols.index_of(n) == Some(field))
+                            .find(|n| cols.0.index_of(n) == Some(field))
                             .map_or_else(|| format!("column {}", field + 1), str::to_string);
                             let hash = rustc_hash::FxBuildHasher.hash_one(id.as_str());
-                            out.push(Row {
+                            out.rows.push(Row {
                                 line,
                                 id,
                                 hash,
@@ -516,7 +513,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
                         }
                     },
                     Err(e) => {
-                        out.push(Row {
+                        out.rows.push(Row {
                             line,
                             id: String::new(),
                             hash: 0,
@@ -534,9 +531,96 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
             out
         })
         .collect();
-    // Group rows into orders, in order of first appearance. Rows of one order are found by
-    // sorting (id hash, row) pairs in parallel; equal hashes are confirmed by comparing the ids,
-    // so a hash collision never merges two orders.
+    let orders = orders_from_rows(rows);
+    if orders.is_empty() && body.iter().any(|b| !b.is_ascii_whitespace()) {
+        return Err(OrdersError::NoRows {
+            lines: memchr::memchr_iter(b'\n', body).count() as u64
+                + u64::from(!body.ends_with(b"\n")),
+        });
+    }
+    Ok(orders)
+}
+
+/// The columns of an orders table, found by name: what a reader of another format (Arrow,
+/// Parquet) needs to hand its rows to the parser the CSV reader uses.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderColumns(Columns);
+
+impl OrderColumns {
+    /// Finds the columns by name, as the CSV reader does with a header: the same errors for a
+    /// missing or repeated column.
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, OrdersError> {
+        columns(names).map(OrderColumns)
+    }
+
+    /// Whether LPO reads the column at position `i` (every other column is ignored).
+    pub fn reads(&self, i: usize) -> bool {
+        let c = &self.0;
+        [
+            c.order_id,
+            c.to_postcode,
+            c.weight_kg,
+            c.length_cm,
+            c.width_cm,
+            c.height_cm,
+        ]
+        .contains(&i)
+            || [
+                c.from,
+                c.to_suburb,
+                c.to_state,
+                c.to_lat,
+                c.to_lon,
+                c.address_type,
+                c.residential,
+                c.service_level,
+                c.ship_date,
+                c.declared_value,
+                c.dangerous_goods,
+                c.signature,
+                c.channel,
+                c.sku,
+            ]
+            .contains(&Some(i))
+    }
+}
+
+/// Rows of one part of a table, parsed exactly as the CSV reader parses its rows.
+#[derive(Default)]
+pub struct RowBatch {
+    rows: Vec<Row>,
+    interner: Interner,
+}
+
+impl RowBatch {
+    pub fn with_capacity(rows: usize) -> RowBatch {
+        RowBatch {
+            rows: Vec::with_capacity(rows),
+            interner: Interner::default(),
+        }
+    }
+
+    /// Parses one row. `rec` holds its fields as text, in the table's column order (a null is
+    /// an empty field); `line` is the line the row has in the equivalent CSV, whose header is
+    /// line 1. A row of blank fields is skipped, as in the CSV.
+    pub fn push(&mut self, cols: &OrderColumns, rec: &csv::StringRecord, line: u64) {
+        if !rec.iter().all(|f| f.trim().is_empty()) {
+            self.rows
+                .push(parse_row(rec, line, &cols.0, &mut self.interner));
+        }
+    }
+}
+
+/// Orders from parsed parts (in table order), in order of first appearance, consignments
+/// grouped as [`read_orders`] groups them.
+pub fn orders_from_rows(parts: Vec<RowBatch>) -> Vec<InputOrder> {
+    group(parts.into_iter().map(|p| p.rows).collect())
+}
+
+/// Groups parsed rows (in parts, in order) into orders, in order of first appearance. Rows of one
+/// order are found by sorting (id hash, row) pairs in parallel; equal hashes are confirmed by
+/// comparing the ids, so a hash collision never merges two orders.
+fn group(rows: Vec<Vec<Row>>) -> Vec<InputOrder> {
     let offsets: Vec<usize> = rows
         .iter()
         .scan(0usize, |acc, c| {
@@ -639,13 +723,7 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
             }
         }
     }
-    if orders.is_empty() && body.iter().any(|b| !b.is_ascii_whitespace()) {
-        return Err(OrdersError::NoRows {
-            lines: memchr::memchr_iter(b'\n', body).count() as u64
-                + u64::from(!body.ends_with(b"\n")),
-        });
-    }
-    Ok(orders)
+    orders
 }
 
 #[cfg(test)]

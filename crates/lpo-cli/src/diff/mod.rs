@@ -136,7 +136,7 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
         phases.push((name, t.elapsed().as_secs_f64()));
         t = Instant::now();
     };
-    let orders = crate::common::read_orders_file(&a.orders)?;
+    let orders = crate::common::read_orders_file(&a.orders, None)?;
     let req = QuoteRequest {
         strategy: crate::common::with_within_days(a.strategy, a.within_days),
         date: date_or_today(a.date),
