@@ -50,8 +50,9 @@ fn readable(ty: &DataType) -> bool {
 /// A column as text fields: strings as they are, floats as the shortest decimal that reads back
 /// to them (never an exponent), everything else as Arrow casts it to text.
 enum Text {
-    /// Not read by LPO: every field empty.
-    Skip,
+    /// A column LPO does not read, of another type than text: only whether a field is null
+    /// matters (a row of blank fields is skipped, as in the CSV).
+    Presence(ArrayRef),
     Utf8(StringArray),
     Floats(Vec<Option<String>>),
 }
@@ -79,7 +80,13 @@ impl Text {
 
     fn get(&self, i: usize) -> &str {
         match self {
-            Text::Skip => "",
+            Text::Presence(a) => {
+                if a.is_null(i) {
+                    ""
+                } else {
+                    "?"
+                }
+            }
             Text::Utf8(a) => {
                 if a.is_null(i) {
                     ""
@@ -169,10 +176,10 @@ pub fn read_orders(
                 .iter()
                 .enumerate()
                 .map(|(i, a)| {
-                    if cols.reads(i) {
+                    if cols.reads(i) || a.data_type() == &DataType::Utf8 {
                         Text::of(a)
                     } else {
-                        Ok(Text::Skip)
+                        Ok(Text::Presence(a.clone()))
                     }
                 })
                 .collect::<Result<_, _>>()?;
@@ -247,6 +254,26 @@ mod tests {
         // The same rows split over two batches: the consignment A is grouped across them.
         let got = read_orders(&[b.slice(0, 2), b.slice(2, 1)], None).expect("the table reads");
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_row_blank_but_for_a_column_lpo_ignores_is_kept_as_the_csv_keeps_it() {
+        let csv = "order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm,note,n\n\
+                   ,,,,,,hi,\n,,,,,,,7\n,,,,,,,\n";
+        let want = lpo_format::orders::read_orders(csv.as_bytes()).expect("the CSV reads");
+        assert_eq!(want.len(), 2, "{want:?}");
+        let e = || strings(&[None, None, None]);
+        let b = batch(vec![
+            ("order_id", e()),
+            ("to_postcode", e()),
+            ("weight_kg", e()),
+            ("length_cm", e()),
+            ("width_cm", e()),
+            ("height_cm", e()),
+            ("note", strings(&[Some("hi"), None, None])),
+            ("n", Arc::new(Int64Array::from(vec![None, Some(7), None]))),
+        ]);
+        assert_eq!(read_orders(&[b], None).expect("the table reads"), want);
     }
 
     #[test]
