@@ -313,18 +313,28 @@ def test_bad_rows_are_rejected_naming_the_field(engine, tmp_dir, cli_plan_of):
 
 def test_a_missing_required_column_is_named(engine):
     """Without `height_cm` the CLI refuses the file (exit 2, naming the column); the module
-    raises naming it, or rejects every order naming it."""
+    raises ValueError naming it."""
     table = pa.table({
         "order_id": ["A"], "to_postcode": ["3000"], "weight_kg": ["1"], "length_cm": ["10"],
         "width_cm": ["10"],
     })
-    try:
-        plan = engine.optimise_arrow(table, date=DATE)
-    except Exception as e:  # noqa: BLE001 - the API names no class for this
-        assert "height_cm" in str(e)
-    else:
-        rows = arrow_plan_rows(plan)
-        assert rows and all(r[1] == "rejected" and "height_cm" in r[13] for r in rows), rows
+    with pytest.raises(ValueError, match="lacks required column.*height_cm"):
+        engine.optimise_arrow(table, date=DATE)
+    nested = pa.table({**{c: table.column(c) for c in table.column_names},
+                       "height_cm": pa.array([[1]], type=pa.list_(pa.int64()))})
+    with pytest.raises(ValueError, match="column `height_cm` has type List"):
+        engine.optimise_arrow(nested, date=DATE)
+
+
+def test_bad_arguments_are_value_errors(engine, orders_csv):
+    table = read_csv_as_strings(orders_csv)
+    for kwargs, match in [
+        ({"threads": 0}, "threads: 0 is not between 1 and 1024"),
+        ({"date": "2026-13-01"}, "date"),
+        ({"strategy": "dearest"}, "strategy"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            engine.optimise_arrow(table, **kwargs)
 
 
 def test_line_column_numbers_the_rows(engine):

@@ -95,10 +95,7 @@ pub fn load_config(cli: &Global) -> Result<Loaded, Failure> {
         Ok(l) => Ok(l),
         Err(diags) => {
             print_diagnostics(&diags);
-            let errors = diags
-                .iter()
-                .filter(|d| d.severity == lpo_config::Severity::Error)
-                .count();
+            let (errors, _) = lpo_config::errors_of(&diags);
             Err(Failure::usage(format!(
                 "the configuration at {} has {errors} error(s); run `lpo validate` for the full list",
                 display_path(&path)

@@ -151,6 +151,14 @@ impl Diagnostics {
     }
 }
 
+/// How many of `diags` are errors, and the first of them: what a one-line "the configuration
+/// has N error(s)" message names.
+pub fn errors_of(diags: &[Diagnostic]) -> (usize, Option<&Diagnostic>) {
+    let mut errors = diags.iter().filter(|d| d.severity == Severity::Error);
+    let first = errors.next();
+    (first.map_or(0, |_| 1 + errors.count()), first)
+}
+
 /// The closest candidate to `word` by edit distance, for "did you mean" hints.
 pub fn did_you_mean<'a>(
     word: &str,

@@ -8,7 +8,7 @@ mod load;
 mod loader;
 
 pub use constraints::load_constraints;
-pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use diag::{Diagnostic, Diagnostics, Severity, errors_of};
 pub use load::{Loaded, discover, load};
 pub use loader::{ConfigFile, MAX_FILE_BYTES};
 pub mod rules;

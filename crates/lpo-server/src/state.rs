@@ -345,13 +345,8 @@ impl App {
             }
             Err(diags) => {
                 self.metrics.reload(false);
-                let errors = diags
-                    .iter()
-                    .filter(|d| d.severity == lpo_config::Severity::Error)
-                    .count();
-                let first = diags
-                    .iter()
-                    .find(|d| d.severity == lpo_config::Severity::Error)
+                let (errors, first) = lpo_config::errors_of(&diags);
+                let first = first
                     .map(|d| format!("; first: {}:{}: {}", d.file, d.line, d.message))
                     .unwrap_or_default();
                 tracing::warn!(
