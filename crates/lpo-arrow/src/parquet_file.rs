@@ -56,22 +56,41 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, ParquetFileError> {
 
 /// `batch` as the bytes of a Parquet file (zstd level 1; the same table gives the same bytes).
 pub fn parquet_bytes(batch: &RecordBatch) -> Result<Vec<u8>, ParquetFileError> {
+    parquet_bytes_of(&batch.schema(), std::slice::from_ref(batch))
+}
+
+/// Batches of one schema as the bytes of one Parquet file.
+pub fn parquet_bytes_of(
+    schema: &arrow_schema::SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<Vec<u8>, ParquetFileError> {
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).map_err(ParquetFileError::Encode)?,
         ))
         .build();
     let mut out = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut out, batch.schema(), Some(props))
+    let mut w = ArrowWriter::try_new(&mut out, schema.clone(), Some(props))
         .map_err(ParquetFileError::Encode)?;
-    w.write(batch).map_err(ParquetFileError::Encode)?;
+    for batch in batches {
+        w.write(batch).map_err(ParquetFileError::Encode)?;
+    }
     w.close().map_err(ParquetFileError::Encode)?;
     Ok(out)
 }
 
 /// Writes `batch` as a Parquet file, atomically (see [`lpo_format::output::write_atomic`]).
 pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), ParquetFileError> {
-    let bytes = parquet_bytes(batch)?;
+    write_parquet_batches(path, &batch.schema(), std::slice::from_ref(batch))
+}
+
+/// Writes batches of one schema as one Parquet file, atomically.
+pub fn write_parquet_batches(
+    path: &Path,
+    schema: &arrow_schema::SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(), ParquetFileError> {
+    let bytes = parquet_bytes_of(schema, batches)?;
     lpo_format::output::write_atomic(path, &[&bytes]).map_err(|source| ParquetFileError::Write {
         path: path.display().to_string(),
         source,

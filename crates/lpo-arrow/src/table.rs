@@ -327,9 +327,13 @@ fn memchr_count(data: &[u8]) -> usize {
     data.iter().filter(|&&b| b == b'\n').count()
 }
 
-/// One record batch from headerless CSV text in parts (the plan or options body LPO writes, one
-/// part per chunk of orders), converted in parallel.
-pub fn from_csv_body(cols: &[Column], parts: &[&[u8]]) -> Result<RecordBatch, TableError> {
+/// One record batch per part of headerless CSV text whose columns are `cols` (the plan or
+/// options body LPO writes, one part per chunk of orders), converted in parallel. Batches keep
+/// the parts' rows; an empty part gives an empty batch.
+pub fn batches_from_csv_body(
+    cols: &[Column],
+    parts: &[&[u8]],
+) -> Result<Vec<RecordBatch>, TableError> {
     let mut first = Vec::with_capacity(parts.len());
     let mut row = 1;
     for p in parts {
@@ -337,28 +341,24 @@ pub fn from_csv_body(cols: &[Column], parts: &[&[u8]]) -> Result<RecordBatch, Ta
         row += memchr_count(p);
     }
     let named: Vec<(&str, Kind)> = cols.iter().map(|c| (c.name, c.kind)).collect();
-    let done: Vec<Vec<ArrayRef>> = parts
+    let schema = schema(cols);
+    parts
         .par_iter()
         .zip(first.par_iter())
-        .map(|(p, &row)| arrays_from_body(&named, p, row))
-        .collect::<Result<_, _>>()?;
-    let columns: Vec<ArrayRef> = (0..cols.len())
-        .map(|i| {
-            let pieces: Vec<&dyn Array> = done
-                .iter()
-                .filter_map(|arrays| arrays.get(i).map(|a| a.as_ref()))
-                .collect();
-            if pieces.is_empty() {
-                cols.get(i)
-                    .map_or(Ok(arrow_array::new_empty_array(&DataType::Utf8)), |c| {
-                        Ok(arrow_array::new_empty_array(&c.kind.data_type()))
-                    })
-            } else {
-                arrow_select::concat::concat(&pieces)
-            }
+        .map(|(p, &row)| {
+            let arrays = arrays_from_body(&named, p, row)?;
+            Ok(RecordBatch::try_new(schema.clone(), arrays)?)
         })
-        .collect::<Result<_, ArrowError>>()?;
-    Ok(RecordBatch::try_new(schema(cols), columns)?)
+        .collect()
+}
+
+/// One record batch from headerless CSV text in parts: [`batches_from_csv_body`], concatenated.
+pub fn from_csv_body(cols: &[Column], parts: &[&[u8]]) -> Result<RecordBatch, TableError> {
+    let batches = batches_from_csv_body(cols, parts)?;
+    Ok(arrow_select::concat::concat_batches(
+        &schema(cols),
+        &batches,
+    )?)
 }
 
 /// A whole CSV table (header, then rows; any columns): columns named in `known` get their kind,

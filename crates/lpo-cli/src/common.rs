@@ -159,8 +159,10 @@ pub fn write_table(
             lpo_format::output::write_atomic(path, &parts).map_err(|e| cannot(&e))
         }
         Format::Parquet => {
-            let batch = lpo_arrow::table::from_csv_body(columns, body).map_err(|e| cannot(&e))?;
-            lpo_arrow::parquet_file::write_parquet(path, &batch)
+            let batches =
+                lpo_arrow::table::batches_from_csv_body(columns, body).map_err(|e| cannot(&e))?;
+            let schema = lpo_arrow::table::schema(columns);
+            lpo_arrow::parquet_file::write_parquet_batches(path, &schema, &batches)
                 .map_err(|e| Failure::io(e.to_string()))
         }
     }

@@ -82,7 +82,7 @@ fn parse_strategy(strategy: &str, within_days: u8) -> PyResult<Strategy> {
     })
 }
 
-/// The `line` column of the answer: each order's first line.
+/// `plan` with a `line` column: each order's first line (`orders` are the batch's orders).
 fn with_lines(
     plan: RecordBatch,
     orders: &[lpo_format::orders::InputOrder],
@@ -100,22 +100,41 @@ fn with_lines(
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
-/// Everything `optimise_arrow` does without the GIL: read, price, convert.
+/// Everything `optimise_arrow` does without the GIL: read, price, convert. The plan comes back
+/// as one batch per chunk of orders priced, so no copy joins them.
 fn price_table(
     loaded: &Loaded,
     batches: &[RecordBatch],
     req: &QuoteRequest,
     line_column: Option<&str>,
-) -> Result<RecordBatch, String> {
+) -> Result<Vec<RecordBatch>, String> {
     let orders = lpo_arrow::orders::read_orders(batches, line_column).map_err(|e| e.to_string())?;
     let done = lpo_plan::price_orders(&loaded.engine, &orders, req, false, &lpo_plan::Silent);
     let parts: Vec<&[u8]> = done.iter().map(|c| c.plan.as_bytes()).collect();
-    let plan = lpo_arrow::table::from_csv_body(&lpo_arrow::table::PLAN, &parts)
+    let plan = lpo_arrow::table::batches_from_csv_body(&lpo_arrow::table::PLAN, &parts)
         .map_err(|e| format!("internal error: the plan does not convert: {e}"))?;
-    match line_column {
-        Some(_) => with_lines(plan, &orders).map_err(|e| e.to_string()),
-        None => Ok(plan),
+    if line_column.is_none() {
+        return Ok(plan);
     }
+    let mut rest = orders.as_slice();
+    plan.into_iter()
+        .map(|b| {
+            let (these, next) = rest.split_at(b.num_rows().min(rest.len()));
+            rest = next;
+            with_lines(b, these).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// The schema of the answer: the plan's, and `line` when asked for.
+fn answer_schema(lines: bool) -> arrow_schema::SchemaRef {
+    let plan = lpo_arrow::table::schema(&lpo_arrow::table::PLAN);
+    if !lines {
+        return plan;
+    }
+    let mut fields: Vec<Field> = plan.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new("line", DataType::Int64, true));
+    Arc::new(Schema::new(fields))
 }
 
 #[pymethods]
@@ -247,6 +266,7 @@ impl Engine {
             vec![RecordBatch::from_pyarrow_bound(data)?]
         };
         let loaded = self.loaded.clone();
+        let line_column_given = line_column.is_some();
         let line_column = line_column.map(str::to_string);
         let plan = py.detach(move || {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -257,13 +277,15 @@ impl Engine {
             pool.install(|| price_table(&loaded, &batches, &req, line_column.as_deref()))
         });
         let plan = plan.map_err(PyValueError::new_err)?;
+        let schema = answer_schema(line_column_given);
         if is_table {
-            let schema = plan.schema();
-            Table::try_new(vec![plan], schema)
+            Table::try_new(plan, schema)
                 .map_err(|e| PyValueError::new_err(e.to_string()))?
                 .into_pyarrow(py)
         } else {
-            plan.to_pyarrow(py)
+            arrow_select::concat::concat_batches(&schema, &plan)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?
+                .to_pyarrow(py)
         }
     }
 
