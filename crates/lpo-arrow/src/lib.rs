@@ -9,6 +9,7 @@
 pub mod orders;
 pub mod parquet_file;
 pub mod table;
+mod text;
 
 use std::path::Path;
 

@@ -11,11 +11,13 @@ use arrow_array::builder::{
     StringBuilder,
 };
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type};
+use arrow_array::types::Decimal128Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use lpo_model::{Cents, Date, parse_decimal};
 use rayon::prelude::*;
+
+use crate::text::{Text, decimal_text};
 
 /// How a column's text is typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,7 +293,7 @@ fn arrays_from_body(
     body: &[u8],
     first_row: usize,
 ) -> Result<Vec<ArrayRef>, TableError> {
-    let rows = memchr_count(body);
+    let rows = line_count(body);
     let mut builders: Vec<Builder> = cols.iter().map(|c| Builder::new(c.1, rows)).collect();
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -323,7 +325,7 @@ fn arrays_from_body(
         .collect()
 }
 
-fn memchr_count(data: &[u8]) -> usize {
+fn line_count(data: &[u8]) -> usize {
     data.iter().filter(|&&b| b == b'\n').count()
 }
 
@@ -338,7 +340,7 @@ pub fn batches_from_csv_body(
     let mut row = 1;
     for p in parts {
         first.push(row);
-        row += memchr_count(p);
+        row += line_count(p);
     }
     let named: Vec<(&str, Kind)> = cols.iter().map(|c| (c.name, c.kind)).collect();
     let schema = schema(cols);
@@ -392,12 +394,12 @@ pub fn from_csv(known: &[Column], text: &[u8]) -> Result<RecordBatch, TableError
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
 }
 
-/// A column's values as the text the CSV would hold (null: empty). Columns of the kind's own
-/// type are written as LPO writes them; any other type is cast to text by Arrow.
-pub fn text_values(array: &dyn Array, kind: Kind) -> Result<Vec<String>, ArrowError> {
-    let n = array.len();
-    let each = |f: &dyn Fn(usize) -> String| -> Vec<String> {
-        (0..n)
+/// A column's values as the text the CSV would hold (null: empty): kilograms and money as LPO
+/// writes them, anything else as the orders reader renders it (crate::text).
+fn text_values(array: &ArrayRef, kind: Kind) -> Result<Vec<String>, ArrowError> {
+    let mut scratch = String::new();
+    let each = |f: &mut dyn FnMut(usize) -> String| -> Vec<String> {
+        (0..array.len())
             .map(|i| {
                 if array.is_null(i) {
                     String::new()
@@ -410,57 +412,30 @@ pub fn text_values(array: &dyn Array, kind: Kind) -> Result<Vec<String>, ArrowEr
     Ok(match (kind, array.data_type()) {
         (Kind::Kg, DataType::Decimal128(_, 3)) => {
             let a = array.as_primitive::<Decimal128Type>();
-            each(&|i| match u64::try_from(a.value(i)) {
+            each(&mut |i| match u64::try_from(a.value(i)) {
                 Ok(g) => lpo_format::output::kg_str(g),
-                Err(_) => a.value_as_string(i),
+                Err(_) => {
+                    scratch.clear();
+                    decimal_text(&mut scratch, a.value(i), 3);
+                    scratch.clone()
+                }
             })
         }
         (Kind::Money, DataType::Decimal128(_, 2)) => {
             let a = array.as_primitive::<Decimal128Type>();
-            each(&|i| match i64::try_from(a.value(i)) {
+            each(&mut |i| match i64::try_from(a.value(i)) {
                 Ok(c) => Cents(c).to_string(),
-                Err(_) => a.value_as_string(i),
+                Err(_) => {
+                    scratch.clear();
+                    decimal_text(&mut scratch, a.value(i), 2);
+                    scratch.clone()
+                }
             })
         }
-        (_, DataType::Decimal128(..)) => {
-            let a = array.as_primitive::<Decimal128Type>();
-            each(&|i| a.value_as_string(i))
-        }
-        (_, DataType::Int32) => {
-            let a = array.as_primitive::<Int32Type>();
-            each(&|i| a.value(i).to_string())
-        }
-        (_, DataType::Int64) => {
-            let a = array.as_primitive::<Int64Type>();
-            each(&|i| a.value(i).to_string())
-        }
-        (_, DataType::Float64) => {
-            let a = array.as_primitive::<Float64Type>();
-            each(&|i| a.value(i).to_string())
-        }
-        (_, DataType::Date32) => {
-            let a = array.as_primitive::<Date32Type>();
-            each(&|i| Date::from_days(a.value(i)).to_string())
-        }
-        (_, DataType::Boolean) => {
-            let a = array.as_boolean();
-            each(&|i| a.value(i).to_string())
-        }
-        (_, DataType::Utf8) => {
-            let a = array.as_string::<i32>();
-            each(&|i| a.value(i).to_string())
-        }
         _ => {
-            let cast = arrow_cast::cast(array, &DataType::Utf8)?;
-            let a = cast.as_string::<i32>();
-            (0..n)
-                .map(|i| {
-                    if a.is_null(i) {
-                        String::new()
-                    } else {
-                        a.value(i).to_string()
-                    }
-                })
+            let text = Text::of(array)?;
+            (0..array.len())
+                .map(|i| text.get(i, &mut scratch).to_string())
                 .collect()
         }
     })
@@ -474,7 +449,7 @@ pub fn text_rows(cols: &[Column], batch: &RecordBatch) -> Result<Vec<Vec<String>
         let array = batch
             .column_by_name(c.name)
             .ok_or_else(|| TableError::MissingColumn(c.name.to_string()))?;
-        columns.push(text_values(array.as_ref(), c.kind)?);
+        columns.push(text_values(array, c.kind)?);
     }
     let mut rows: Vec<Vec<String>> = (0..batch.num_rows())
         .map(|_| Vec::with_capacity(cols.len()))

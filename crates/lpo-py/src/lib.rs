@@ -88,16 +88,9 @@ fn with_lines(
     orders: &[lpo_format::orders::InputOrder],
 ) -> Result<RecordBatch, arrow_schema::ArrowError> {
     let lines: Int64Array = orders.iter().map(|o| i64::try_from(o.line).ok()).collect();
-    let mut fields: Vec<Field> = plan
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields.push(Field::new("line", DataType::Int64, true));
     let mut columns = plan.columns().to_vec();
     columns.push(Arc::new(lines));
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+    RecordBatch::try_new(answer_schema(true), columns)
 }
 
 /// Everything `optimise_arrow` does without the GIL: read, price, convert. The plan comes back
@@ -265,8 +258,8 @@ impl Engine {
         } else {
             vec![RecordBatch::from_pyarrow_bound(data)?]
         };
+        let schema = answer_schema(line_column.is_some());
         let loaded = self.loaded.clone();
-        let line_column_given = line_column.is_some();
         let line_column = line_column.map(str::to_string);
         let plan = py.detach(move || {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -277,7 +270,6 @@ impl Engine {
             pool.install(|| price_table(&loaded, &batches, &req, line_column.as_deref()))
         });
         let plan = plan.map_err(PyValueError::new_err)?;
-        let schema = answer_schema(line_column_given);
         if is_table {
             Table::try_new(plan, schema)
                 .map_err(|e| PyValueError::new_err(e.to_string()))?
