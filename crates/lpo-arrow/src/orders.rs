@@ -150,7 +150,7 @@ pub fn read_orders(
             Ok(out)
         })
         .collect::<Result<_, OrdersReadError>>()?;
-    Ok(orders_from_rows(parts))
+    Ok(orders_from_rows(parts)?)
 }
 
 #[cfg(test)]
@@ -208,11 +208,12 @@ mod tests {
     }
 
     #[test]
-    fn a_row_blank_but_for_a_column_lpo_ignores_is_kept_as_the_csv_keeps_it() {
+    fn rows_blank_but_for_a_column_lpo_ignores_and_blank_rows_are_read_as_the_csv_reads_them() {
         let csv = "order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm,note,n\n\
                    ,,,,,,hi,\n,,,,,,,7\n,,,,,,,\n";
         let want = lpo_format::orders::read_orders(csv.as_bytes()).expect("the CSV reads");
-        assert_eq!(want.len(), 2, "{want:?}");
+        // Two rows with a value in an ignored column, and one row of blank cells (rejected).
+        assert_eq!(want.len(), 3, "{want:?}");
         let e = || strings(&[None, None, None]);
         let b = batch(vec![
             ("order_id", e()),

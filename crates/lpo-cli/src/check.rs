@@ -48,14 +48,12 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
             None => loaded.constraints.clone(),
         }
     };
-    let read = |p: &PathBuf| {
-        std::fs::read(p).map_err(|e| Failure::io(format!("cannot read {}: {e}", p.display())))
-    };
-    let orders = crate::common::read_orders_file(&a.orders, None)?;
+    let orders = crate::common::read_orders_file(cli, &a.orders, None)?;
     let plan = match lpo_arrow::Format::of(&a.plan) {
-        lpo_arrow::Format::Csv => read_plan(&read(&a.plan)?)
+        lpo_arrow::Format::Csv => read_plan(&crate::common::read_input(cli, &a.plan)?)
             .map_err(|e| Failure::usage(format!("{}: {e}", a.plan.display())))?,
         lpo_arrow::Format::Parquet => {
+            crate::common::check_input_size(cli, &a.plan)?;
             let batches = lpo_arrow::parquet_file::read_parquet(&a.plan)
                 .map_err(|e| Failure::io(e.to_string()))?;
             lpo_arrow::table::plan_records(&batches)

@@ -13,6 +13,37 @@ pub struct Global {
     /// The configuration manifest; default: `lpo.yaml` in the current folder or the nearest above.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Largest orders or plan file read, MiB: a bigger file is refused unread, and a stream that
+    /// goes on past it (a pipe, /dev/zero) is refused there.
+    #[arg(
+        long,
+        global = true,
+        value_name = "MIB",
+        env = "LPO_MAX_INPUT_MIB",
+        default_value_t = 2048,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576)
+    )]
+    pub max_input_mib: u64,
+}
+
+impl Global {
+    /// The input budget of `--max-input-mib`, in bytes.
+    pub fn input_limit(&self) -> u64 {
+        self.max_input_mib << 20
+    }
+}
+
+/// Most threads a `--threads`-like flag takes.
+pub const MAX_THREADS: usize = 1024;
+
+/// `--threads N` and the like: a whole number from 1 to [`MAX_THREADS`].
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}`: give a whole number of threads from 1 to {MAX_THREADS}"
+        )),
+    }
 }
 
 /// A failure with its exit code; the message is printed on stderr.
@@ -85,7 +116,7 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
 /// Loads the configuration, printing every diagnostic and failing with exit code 2 on an error.
 pub fn load_config(cli: &Global) -> Result<Loaded, Failure> {
     let path = manifest_path(cli)?;
-    if !path.is_file() {
+    if path.symlink_metadata().is_err() {
         return Err(Failure::usage(format!(
             "config file {} does not exist",
             path.display()
@@ -121,17 +152,18 @@ pub fn with_within_days(s: lpo_model::Strategy, within_days: u8) -> lpo_model::S
 /// table (a column missing or of a type that holds no order field). Bad rows come back as
 /// rejected orders, never as an error.
 pub fn read_orders_file(
+    cli: &Global,
     path: &Path,
     format: Option<Format>,
 ) -> Result<Vec<lpo_format::orders::InputOrder>, Failure> {
     match Format::choose(format, path) {
         Format::Csv => {
-            let data = std::fs::read(path)
-                .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
+            let data = read_input(cli, path)?;
             lpo_format::orders::read_orders(&data)
                 .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
         }
         Format::Parquet => {
+            check_input_size(cli, path)?;
             let batches = lpo_arrow::parquet_file::read_parquet(path)
                 .map_err(|e| Failure::io(e.to_string()))?;
             lpo_arrow::orders::read_orders(&batches, None)
@@ -140,31 +172,29 @@ pub fn read_orders_file(
     }
 }
 
-/// Writes a table LPO has as CSV text (`header`, then the body in parts) to `path`, atomically:
-/// as that text, or as Parquet with the typed `columns`.
-pub fn write_table(
-    path: &Path,
-    format: Option<Format>,
-    header: &str,
-    columns: &[lpo_arrow::table::Column],
-    body: &[&[u8]],
-) -> Result<(), Failure> {
-    let cannot =
-        |e: &dyn std::fmt::Display| Failure::io(format!("cannot write {}: {e}", path.display()));
-    match Format::choose(format, path) {
-        Format::Csv => {
-            let mut parts: Vec<&[u8]> = Vec::with_capacity(body.len() + 1);
-            parts.push(header.as_bytes());
-            parts.extend_from_slice(body);
-            lpo_format::output::write_atomic(path, &parts).map_err(|e| cannot(&e))
-        }
-        Format::Parquet => {
-            let batches =
-                lpo_arrow::table::batches_from_csv_body(columns, body).map_err(|e| cannot(&e))?;
-            let schema = lpo_arrow::table::schema(columns);
-            lpo_arrow::parquet_file::write_parquet_batches(path, &schema, &batches)
-                .map_err(|e| Failure::io(e.to_string()))
-        }
+/// The bytes of an input file within `--max-input-mib`: exit 1 when it cannot be read, 2 when
+/// it is too large.
+pub fn read_input(cli: &Global, path: &Path) -> Result<Vec<u8>, Failure> {
+    use lpo_format::input::InputError;
+    lpo_format::input::read_capped(path, cli.input_limit()).map_err(|e| match e {
+        InputError::Io { .. } => Failure::io(e.to_string()),
+        InputError::TooLarge { .. } | InputError::Endless { .. } => Failure::usage(format!(
+            "{e}\n  = help: --max-input-mib (or LPO_MAX_INPUT_MIB) raises the limit"
+        )),
+    })
+}
+
+/// Refuses a file (Parquet, read by its own reader) above `--max-input-mib`, as [`read_input`].
+pub fn check_input_size(cli: &Global, path: &Path) -> Result<(), Failure> {
+    let limit = cli.input_limit();
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > limit => Err(Failure::usage(format!(
+            "{} is {} MiB, above the input limit of {} MiB\n  = help: --max-input-mib (or LPO_MAX_INPUT_MIB) raises the limit",
+            path.display(),
+            m.len() >> 20,
+            limit >> 20
+        ))),
+        _ => Ok(()),
     }
 }
 

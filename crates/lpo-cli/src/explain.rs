@@ -69,7 +69,7 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
     let engine = &loaded.engine;
     let (order, strategy, _) = match (&a.orders, &a.order_id) {
         (Some(path), Some(id)) => {
-            let orders = crate::common::read_orders_file(path, None)?;
+            let orders = crate::common::read_orders_file(cli, path, None)?;
             let found = orders
                 .into_iter()
                 .find(|o| o.id == *id)

@@ -9,7 +9,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use lpo_engine::haversine_m;
-use lpo_format::output::write_atomic;
 use lpo_model::Date;
 
 use crate::common::{Failure, Global, Outcome, load_config, parse_date};
@@ -219,17 +218,22 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
     }
     let cannot =
         |e: &dyn std::fmt::Display| Failure::io(format!("cannot write {}: {e}", a.out.display()));
+    let mut outputs = crate::outputs::Outputs::new();
     match lpo_arrow::Format::choose(a.format, &a.out) {
-        lpo_arrow::Format::Csv => {
-            write_atomic(&a.out, &[out.as_bytes()]).map_err(|e| cannot(&e))?
-        }
+        lpo_arrow::Format::Csv => outputs.add(&a.out, &[out.as_bytes()])?,
         lpo_arrow::Format::Parquet => {
             let batch = lpo_arrow::table::from_csv(&lpo_arrow::table::ORDERS, out.as_bytes())
                 .map_err(|e| cannot(&e))?;
-            lpo_arrow::parquet_file::write_parquet(&a.out, &batch)
+            let bytes = lpo_arrow::parquet_file::parquet_bytes(&batch)
                 .map_err(|e| Failure::io(e.to_string()))?;
+            outputs.add(&a.out, &[&bytes])?;
         }
     }
-    note!("wrote {} orders to {}", a.count, a.out.display());
+    outputs.commit()?;
+    if crate::outputs::is_stdout(&a.out) {
+        note!("wrote {} orders to standard output", a.count);
+    } else {
+        note!("wrote {} orders to {}", a.count, a.out.display());
+    }
     Ok(ExitCode::Ok)
 }

@@ -24,6 +24,7 @@ mod diff;
 mod explain;
 mod gen_orders;
 mod optimise;
+pub mod outputs;
 mod quote;
 mod rule_test;
 pub mod serve;

@@ -8,7 +8,9 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use lpo_engine::{Engine, QuoteRequest};
 use lpo_format::orders::InputOrder;
-use lpo_format::output::{OPTIONS_HEADER, PLAN_HEADER, write_atomic};
+use lpo_format::output::{OPTIONS_HEADER, PLAN_HEADER};
+
+use crate::outputs::{Outputs, is_stdout};
 use lpo_model::{Cents, Date, Strategy};
 use lpo_plan::compare::plan_rows;
 use lpo_plan::{
@@ -17,7 +19,7 @@ use lpo_plan::{
 };
 
 use crate::common::{
-    Failure, Global, Outcome, date_or_today, load_config, parse_date, write_table,
+    Failure, Global, Outcome, date_or_today, load_config, parse_date,
 };
 use lpo_arrow::table;
 use lpo_model::ExitCode;
@@ -46,8 +48,8 @@ pub struct Args {
     /// Ship date for orders without one (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
     pub(crate) date: Option<Date>,
-    /// Worker threads (default: one per core). Results never depend on it.
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: one per core). Results never depend on it.
+    #[arg(long, value_parser = crate::common::parse_threads)]
     pub(crate) threads: Option<usize>,
     /// No summary on stderr.
     #[arg(long, short)]
@@ -76,7 +78,7 @@ pub struct Args {
     /// Global optimisation: HiGHS threads. With more than one, HiGHS may pick a different one
     /// of several equally cheap plans from run to run of different machines; with the default
     /// (1) the plan depends only on the inputs. `--threads` never changes the plan.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) solver_threads: u32,
 }
 
@@ -132,7 +134,7 @@ impl Progress for Bars {
 pub fn run(cli: &Global, a: &Args) -> Outcome {
     if let Some(n) = a.threads {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
             .map_err(|e| Failure::io(format!("cannot start {n} threads: {e}")))?;
     }
@@ -175,7 +177,7 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
     tm.config = t0.elapsed();
 
     let t1 = Instant::now();
-    let orders = crate::common::read_orders_file(&a.orders, a.format)?;
+    let orders = crate::common::read_orders_file(cli, &a.orders, a.format)?;
     tm.read = t1.elapsed();
 
     let strategy = crate::common::with_within_days(a.strategy, a.within_days);
@@ -185,6 +187,8 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
         explain: false,
     };
     let bars = Bars::new(a.quiet);
+    // Every output of the run is put in place together, at the end, or none is.
+    let mut outputs = Outputs::new();
     let solved = lpo_plan::run_batch(
         method,
         &global_opts(a, t0),
@@ -203,7 +207,7 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
                     note!("{}", lpo_report::solver_summary(&report));
                 }
                 if let (Some(path), None) = (&a.report, html) {
-                    write_report(path, &*report)?;
+                    stage_report(&mut outputs, path, &*report)?;
                 }
             }
             done
@@ -211,8 +215,9 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
         Solved::Infeasible { reasons, report } => {
             note!("error: {}", infeasible_message(&reasons));
             if let (Some(path), None) = (&a.report, html) {
-                write_report(path, &report)?;
+                stage_report(&mut outputs, path, &report)?;
             }
+            outputs.commit()?;
             return Ok(ExitCode::Infeasible);
         }
     };
@@ -225,10 +230,9 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
             if global { "global" } else { "per-order choice" },
             &a.orders.display().to_string(),
         );
-        write_atomic(path, &[page.as_bytes()])
-            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+        outputs.add(path, &[page.as_bytes()])?;
     }
-    let outcome = finish(a, engine, &orders, done, tm, t0);
+    let outcome = finish(a, engine, &orders, done, outputs, tm, t0);
     // A million orders own millions of small allocations; the process is about to exit, so let
     // the operating system reclaim them at once instead of freeing them one by one.
     std::mem::forget(orders);
@@ -246,15 +250,15 @@ pub(crate) fn plan_failure(time_limit: f64, gap: f64) -> impl Fn(PlanError) -> F
     }
 }
 
-/// Writes a solver report as pretty JSON, atomically.
-pub(crate) fn write_report<T: serde::Serialize>(
+/// Stages a solver report as pretty JSON.
+fn stage_report<T: serde::Serialize>(
+    outputs: &mut Outputs,
     path: &std::path::Path,
     report: &T,
 ) -> Result<(), Failure> {
     let text = lpo_plan::report::to_json_text(report)
         .map_err(|e| Failure::io(format!("cannot encode the report: {e}")))?;
-    write_atomic(path, &[text.as_bytes()])
-        .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))
+    outputs.add(path, &[text.as_bytes()])
 }
 
 /// A progress bar on stderr for big batches.
@@ -278,17 +282,19 @@ fn finish(
     engine: &Engine,
     orders: &[InputOrder],
     done: Vec<Chunk>,
+    mut outputs: Outputs,
     mut tm: Timings,
     t0: Instant,
 ) -> Outcome {
     let t3 = Instant::now();
     // The chunks' text, in input order.
     let plan: Vec<&[u8]> = done.iter().map(|c| c.plan.as_bytes()).collect();
-    write_table(&a.out, a.format, PLAN_HEADER, &table::PLAN, &plan)?;
+    outputs.add_table(&a.out, a.format, PLAN_HEADER, &table::PLAN, &plan)?;
     if let Some(path) = &a.options_out {
         let options: Vec<&[u8]> = done.iter().map(|c| c.options.as_bytes()).collect();
-        write_table(path, a.format, OPTIONS_HEADER, &table::OPTIONS, &options)?;
+        outputs.add_table(path, a.format, OPTIONS_HEADER, &table::OPTIONS, &options)?;
     }
+    outputs.commit()?;
     tm.write = t3.elapsed();
 
     // Summary.
@@ -348,7 +354,11 @@ fn finish(
             tm.write.as_secs_f64() * 1e3,
             orders.len() as f64 / secs.max(1e-9)
         );
-        let _ = write!(s, "plan written to {}", a.out.display());
+        if is_stdout(&a.out) {
+            let _ = write!(s, "plan written to standard output");
+        } else {
+            let _ = write!(s, "plan written to {}", a.out.display());
+        }
         if let Some(p) = &a.options_out {
             let _ = write!(s, ", options to {}", p.display());
         }

@@ -22,11 +22,12 @@ pub struct Args {
     /// Address to listen on. The default is loopback only; give 0.0.0.0:PORT to serve the network.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
-    /// Threads answering HTTP (default: one per core).
-    #[arg(long)]
+    /// Threads answering HTTP, 1 to 1024 (default: one per core).
+    #[arg(long, value_parser = crate::common::parse_threads)]
     workers: Option<usize>,
-    /// Threads of the work pool for batches, validation and big orders (default: one per core).
-    #[arg(long)]
+    /// Threads of the work pool for batches, validation and big orders, 1 to 1024 (default: one
+    /// per core).
+    #[arg(long, value_parser = crate::common::parse_threads)]
     pool_threads: Option<usize>,
     /// Jobs that may run or wait on the work pool; beyond that, 503 with Retry-After.
     #[arg(long, default_value_t = 64)]
@@ -130,7 +131,7 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
         ))
     })?;
     let path = manifest_path(cli)?;
-    if !path.is_file() {
+    if path.symlink_metadata().is_err() {
         return Err(Failure::usage(format!(
             "config file {} does not exist",
             path.display()

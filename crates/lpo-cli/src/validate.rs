@@ -28,7 +28,7 @@ pub struct Args {
 
 pub fn run(cli: &Global, args: &Args) -> Outcome {
     let path = manifest_path(cli)?;
-    if !path.is_file() {
+    if path.symlink_metadata().is_err() {
         return Err(Failure::usage(format!(
             "config file {} does not exist",
             path.display()

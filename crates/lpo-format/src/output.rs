@@ -1,8 +1,6 @@
 //! Output formats: the plan and options CSV of the contract, the quote JSON, and atomic file writes.
 
 use std::borrow::Cow;
-use std::io::Write;
-use std::path::Path;
 
 use lpo_engine::{Engine, Quote};
 use lpo_model::{Cents, Line, QuoteOption};
@@ -115,32 +113,7 @@ pub fn push_options(buf: &mut String, engine: &Engine, order_id: &str, options: 
     }
 }
 
-/// Writes a file atomically: into a temporary file beside it, flushed to disk, then renamed over
-/// the target, so a crash or kill never leaves a half-written file.
-pub fn write_atomic(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
-        for p in parts {
-            f.write_all(p)?;
-        }
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use crate::staged::write_atomic;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LineJson<'a> {

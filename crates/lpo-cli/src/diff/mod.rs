@@ -5,14 +5,12 @@
 
 mod source;
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::ValueEnum;
 use lpo_engine::QuoteRequest;
 use lpo_format::orders::InputOrder;
-use lpo_format::output::write_atomic;
 use lpo_model::{Date, Strategy};
 use lpo_plan::compare::{Side, SideError, SideRun, compare};
 use lpo_plan::{GlobalOpts, Method, infeasible_message};
@@ -136,7 +134,7 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
         phases.push((name, t.elapsed().as_secs_f64()));
         t = Instant::now();
     };
-    let orders = crate::common::read_orders_file(&a.orders, None)?;
+    let orders = crate::common::read_orders_file(cli, &a.orders, None)?;
     let req = QuoteRequest {
         strategy: crate::common::with_within_days(a.strategy, a.within_days),
         date: date_or_today(a.date),
@@ -168,24 +166,15 @@ pub fn run(cli: &Global, a: &Args) -> Outcome {
     let html = a.report.as_ref().map(|_| {
         lpo_report::html::diff_report(&d, &base.side, &head.side, &rb, &rh, &orders, a.top)
     });
+    let mut outputs = crate::outputs::Outputs::new();
     if let (Some(path), Some(html)) = (&a.report, &html) {
-        write_atomic(path, &[html.as_bytes()])
-            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display())))?;
+        outputs.add(path, &[html.as_bytes()])?;
     }
-    let written = match &a.out {
-        Some(path) => write_atomic(path, &[body.as_bytes()])
-            .map_err(|e| Failure::io(format!("cannot write {}: {e}", path.display()))),
-        None => std::io::stdout()
-            .lock()
-            .write_all(body.as_bytes())
-            .map_err(|e| Failure::io(format!("cannot write to stdout: {e}"))),
-    };
-    if let Err(f) = written {
-        if let Some(path) = &a.report {
-            let _ = std::fs::remove_file(path);
-        }
-        return Err(f);
-    }
+    outputs.add(
+        a.out.as_deref().unwrap_or(std::path::Path::new("-")),
+        &[body.as_bytes()],
+    )?;
+    outputs.commit()?;
     lap("write", &mut phases);
     if !a.quiet {
         let phases: Vec<String> = phases

@@ -2,11 +2,12 @@
 //! `destinations` condition names.
 
 use lpo_format::line_ends::{Syntax, record_line};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diag::Pos;
 use crate::files::Sp;
 use crate::loader::Loader;
+use crate::loader::repeats::Repeats;
 use crate::loader::values::parse_postcode;
 
 impl Loader {
@@ -21,6 +22,9 @@ impl Loader {
         let text = self.read(&path, Syntax::Csv(b','))?;
         let drel = self.rel(&path);
         let mut map: FxHashMap<u16, Vec<Box<str>>> = FxHashMap::default();
+        // Postcodes listed whole (their suburbs need not be).
+        let mut whole: FxHashSet<u16> = FxHashSet::default();
+        let mut repeats = Repeats::new(&drel);
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
@@ -59,21 +63,23 @@ impl Loader {
                 );
                 continue;
             };
-            let suburb = sc.and_then(|i| rec.get(i)).unwrap_or("").to_uppercase();
-            let list = map.entry(p).or_default();
+            let suburb: Box<str> = sc
+                .and_then(|i| rec.get(i))
+                .unwrap_or("")
+                .to_uppercase()
+                .into();
+            if repeats.repeats(&mut self.diags, (p, suburb.clone()), line) {
+                continue;
+            }
+            // A row without a suburb takes in the whole postcode, whatever else it lists.
             if suburb.is_empty() {
-                list.clear();
-                list.push("".into());
-            } else if !list.iter().any(|s| s.is_empty()) {
-                list.push(suburb.into_boxed_str());
+                whole.insert(p);
+                map.insert(p, Vec::new());
+            } else if !whole.contains(&p) {
+                map.entry(p).or_default().push(suburb);
             }
         }
-        // An empty name stands for the whole postcode.
-        for v in map.values_mut() {
-            if v.iter().any(|s| s.is_empty()) {
-                v.clear();
-            }
-        }
+        repeats.finish(&mut self.diags);
         Some(map)
     }
 }

@@ -30,11 +30,13 @@ pub struct Loaded {
 }
 
 /// Finds `lpo.yaml` in `start` or the nearest folder above it, the way cargo finds `Cargo.toml`.
+/// An `lpo.yaml` that is there but cannot be read (a folder, a broken link, no permission) is
+/// found all the same, for [`load`] to say why, rather than one further up being used instead.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .map(|d| d.join("lpo.yaml"))
-        .find(|p| p.is_file())
+        .find(|p| p.symlink_metadata().is_ok())
 }
 
 /// Loads and compiles the configuration whose manifest is `manifest`. On any error, returns every
@@ -59,9 +61,12 @@ impl Loader {
     /// Reads the manifest and everything it names; the engine, the rule cases and the
     /// constraints, unless something needed for the engine could not be read.
     fn run(&mut self, manifest: &Path) -> Option<(Engine, Vec<Case>, Constraints)> {
-        let manifest = manifest
-            .canonicalize()
-            .unwrap_or_else(|_| manifest.to_path_buf());
+        // When it cannot be resolved (a broken link), still named as a file of the root.
+        let manifest = manifest.canonicalize().unwrap_or_else(|_| {
+            manifest
+                .file_name()
+                .map_or_else(|| manifest.to_path_buf(), |n| self.root.join(n))
+        });
         let (m, mrel): (ManifestFile, String) = self.yaml(&manifest)?;
         let gst = m.gst_pct.map_or(Bp(1000), |p| Bp(p.0));
         let postcodes = self

@@ -8,6 +8,7 @@ use lpo_model::State;
 
 use crate::diag::Pos;
 use crate::loader::Loader;
+use crate::loader::repeats::Repeats;
 use crate::loader::values::parse_postcode;
 
 impl Loader {
@@ -44,6 +45,7 @@ impl Loader {
             return None;
         };
         let mut rows = Vec::new();
+        let mut repeats = Repeats::new(&rel);
         for rec in rdr.records() {
             let rec = match rec {
                 Ok(r) => r,
@@ -68,7 +70,11 @@ impl Loader {
                 (Some(p), Ok(s), Ok(la), Ok(lo))
                     if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) =>
                 {
-                    rows.push((p, get(place).trim().to_uppercase(), s, la, lo));
+                    // A row twice would count twice in its postcode's centre.
+                    let whole = rec.iter().collect::<Vec<_>>().join("\u{0}");
+                    if !repeats.repeats(&mut self.diags, whole, line) {
+                        rows.push((p, get(place).trim().to_uppercase(), s, la, lo));
+                    }
                 }
                 _ => self.diags.error(
                     "csv-invalid-cell",
@@ -84,6 +90,7 @@ impl Loader {
                 ),
             }
         }
+        repeats.finish(&mut self.diags);
         Some(PostcodeIndex::new(&rows))
     }
 }

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use lpo_engine::{NONE_U16, POSTCODES, PolygonIndex, ZoneMap};
 use lpo_format::line_ends::{Syntax, record_line};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diag::{Pos, did_you_mean};
 use crate::files::CarrierFile;
 use crate::loader::Loader;
+use crate::loader::repeats::Repeats;
 use crate::loader::values::parse_postcode_range;
 
 /// Most zones one carrier may define.
@@ -20,17 +21,20 @@ impl Loader {
     /// its polygons.
     pub(super) fn zones(&mut self, cf: &CarrierFile, rel: &str) -> Option<ZoneMap> {
         let mut names: Vec<String> = Vec::new();
+        let mut index: FxHashMap<String, u16> = FxHashMap::default();
         // `None` once a carrier has MAX_ZONES zones: zone indexes are u16, and rate tables hold
         // a zone-by-zone grid.
         let mut intern = |n: &str| -> Option<u16> {
-            match names.iter().position(|x| x == n) {
-                Some(i) => u16::try_from(i).ok(),
-                None if names.len() >= MAX_ZONES => None,
-                None => {
-                    names.push(n.to_string());
-                    u16::try_from(names.len() - 1).ok()
-                }
+            if let Some(&i) = index.get(n) {
+                return Some(i);
             }
+            if names.len() >= MAX_ZONES {
+                return None;
+            }
+            let i = u16::try_from(names.len()).ok()?;
+            names.push(n.to_string());
+            index.insert(n.to_string(), i);
+            Some(i)
         };
         let too_many = |l: &mut Loader, pos: &Pos| {
             l.diags.error(
@@ -51,6 +55,10 @@ impl Loader {
             let zrel = self.rel(&path);
             let mut ranges: Vec<(u16, u16, u16, u64)> = Vec::new();
             let mut singles: BTreeMap<u16, (u16, u64)> = BTreeMap::new();
+            // Suburb overrides (postcode, name) seen, for the same suburb given twice.
+            let mut overridden: FxHashSet<(u16, Box<str>)> = FxHashSet::default();
+            // Rows by (zone, low, high, suburb): the same row again is only a warning.
+            let mut repeats = Repeats::new(&zrel);
             let mut rdr = csv::ReaderBuilder::new()
                 .trim(csv::Trim::All)
                 .from_reader(text.as_bytes());
@@ -118,19 +126,21 @@ impl Loader {
                     too_many(self, &Pos::at(&zrel, line, 1));
                     return None;
                 };
+                if !suburb.is_empty() && lo != hi {
+                    self.diags.error(
+                        "invalid-postcode",
+                        &Pos::at(&zrel, line, pc as u64 + 1),
+                        "a suburb override takes a single postcode, not a range",
+                        None,
+                    );
+                    continue;
+                }
+                let name: Box<str> = suburb.to_uppercase().into();
+                if repeats.repeats(&mut self.diags, (z, lo, hi, name.clone()), line) {
+                    continue;
+                }
                 if !suburb.is_empty() {
-                    if lo != hi {
-                        self.diags.error(
-                            "invalid-postcode",
-                            &Pos::at(&zrel, line, pc as u64 + 1),
-                            "a suburb override takes a single postcode, not a range",
-                            None,
-                        );
-                        continue;
-                    }
-                    let list = by_suburb.entry(lo).or_default();
-                    let name = suburb.to_uppercase();
-                    if list.iter().any(|(n, _)| **n == *name) {
+                    if !overridden.insert((lo, name.clone())) {
                         self.diags.error(
                             "zone-overlap",
                             &Pos::at(&zrel, line, 0),
@@ -138,7 +148,7 @@ impl Loader {
                             None,
                         );
                     }
-                    list.push((name.into_boxed_str(), z));
+                    by_suburb.entry(lo).or_default().push((name, z));
                 } else if lo == hi {
                     if let Some((_, first)) = singles.insert(lo, (z, line)) {
                         self.diags.error(
@@ -152,6 +162,7 @@ impl Loader {
                     ranges.push((lo, hi, z, line));
                 }
             }
+            repeats.finish(&mut self.diags);
             ranges.sort_unstable();
             for w in ranges.windows(2) {
                 if let [a, b] = w
@@ -165,12 +176,15 @@ impl Loader {
                     );
                 }
             }
+            // Each postcode is set once, by the first range (in order) that holds it: where
+            // ranges overlap, which is an error above, the later ones are not gone through.
+            let mut next = 0usize;
             for &(lo, hi, z, _) in &ranges {
-                for p in lo..=hi {
-                    if let Some(slot) = by_postcode.get_mut(usize::from(p)) {
-                        *slot = z;
-                    }
+                let from = next.max(usize::from(lo));
+                for slot in by_postcode.iter_mut().take(usize::from(hi) + 1).skip(from) {
+                    *slot = z;
                 }
+                next = next.max(usize::from(hi) + 1);
             }
             for (&p, &(z, _)) in &singles {
                 if let Some(slot) = by_postcode.get_mut(usize::from(p)) {

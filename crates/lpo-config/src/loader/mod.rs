@@ -16,6 +16,8 @@ use crate::diag::{Diagnostics, Pos};
 use crate::files::Sp;
 
 pub(crate) mod areas;
+mod open;
+pub(crate) mod repeats;
 pub(crate) mod values;
 mod yaml_error;
 
@@ -41,7 +43,11 @@ pub(crate) struct Loader {
 
 impl Loader {
     pub(crate) fn new(manifest: &Path) -> Loader {
-        let dir = manifest
+        // A manifest that is a symbolic link is read where it is: the files it names are there.
+        let real = manifest
+            .canonicalize()
+            .unwrap_or_else(|_| manifest.to_path_buf());
+        let dir = real
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
@@ -117,31 +123,13 @@ impl Loader {
 
     /// Reads a config file whole, recording its bytes for the version hash. Lone-CR line ends
     /// come back as LF, so every reader counts lines alike; the hash is of the bytes as read.
+    /// Every file of a config is read here, through [`open::read_config_file`]'s checks.
     pub(crate) fn read(&mut self, path: &Path, syntax: Syntax) -> Option<String> {
         let rel = self.rel(path);
-        let pos = Pos::file(&rel);
-        match std::fs::metadata(path) {
-            Ok(m) if m.len() > MAX_FILE_BYTES => {
-                self.diags.error(
-                    "file-too-large",
-                    &pos,
-                    format!("file is {} bytes, the limit is {MAX_FILE_BYTES}", m.len()),
-                    None,
-                );
-                return None;
-            }
-            Err(e) => {
-                self.diags
-                    .error("io-error", &pos, format!("cannot read: {e}"), None);
-                return None;
-            }
-            _ => {}
-        }
-        let bytes = match std::fs::read(path) {
+        let bytes = match open::read_config_file(path, &self.root) {
             Ok(b) => b,
             Err(e) => {
-                self.diags
-                    .error("io-error", &pos, format!("cannot read: {e}"), None);
+                self.refused(&rel, &e);
                 return None;
             }
         };
@@ -173,7 +161,8 @@ impl Loader {
         }
     }
 
-    /// The `*.yaml`/`*.yml` files of a folder named at `named_at`, in name order.
+    /// The `*.yaml`/`*.yml` entries of a folder named at `named_at`, in name order: every one,
+    /// file or not, for `read` to read or refuse.
     pub(crate) fn yaml_files(
         &mut self,
         dir: &Path,
@@ -181,10 +170,15 @@ impl Loader {
     ) -> Option<Vec<PathBuf>> {
         match std::fs::read_dir(dir) {
             Ok(rd) => {
+                // Whatever each is (a link, a FIFO, a folder), `read` says why it cannot be
+                // read: none is skipped silently. Hidden names (`.#x.yaml`, an editor's lock
+                // link; `.x.yaml`) are not config files, as in git and most tools.
                 let mut paths: Vec<PathBuf> = rd
                     .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
                     .filter(|p| {
-                        p.extension().is_some_and(|x| x == "yaml" || x == "yml") && p.is_file()
+                        !p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
                     })
                     .collect();
                 paths.sort();
@@ -233,6 +227,7 @@ impl Loader {
                     None => msg,
                 };
                 let (code, hint) = yaml_error::classify_yaml_error(&msg);
+                let msg = yaml_error::expected_scalar(&msg).unwrap_or(msg);
                 self.diags
                     .error(code, &Pos::at(&rel, line, column), msg, hint);
                 None

@@ -10,7 +10,6 @@ use std::path::Path;
 use lpo_engine::Engine;
 use lpo_engine::rules::Rule;
 
-use crate::diag::Pos;
 use crate::files::{RuleDef, RulesFile, Sp};
 use crate::loader::Loader;
 
@@ -31,23 +30,9 @@ impl Loader {
         from: (&str, &Sp<String>),
         engine: &mut Engine,
     ) -> Vec<Case> {
-        let mut paths: Vec<_> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml") && p.is_file())
-                .collect(),
-            Err(e) => {
-                let pos = Pos::at(from.0, from.1.line, from.1.column);
-                self.diags.error(
-                    "io-error",
-                    &pos,
-                    format!("cannot list `{}`: {e}", from.1.value),
-                    None,
-                );
-                return Vec::new();
-            }
+        let Some(paths) = self.yaml_files(dir, from) else {
+            return Vec::new();
         };
-        paths.sort();
         let mut files = Vec::new();
         for p in &paths {
             if let Some(f) = self.yaml::<RulesFile>(p) {

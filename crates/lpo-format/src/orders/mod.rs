@@ -8,6 +8,16 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use std::hash::BuildHasher;
 
+mod records;
+pub use records::MAX_ROW_BYTES;
+
+/// Longest field read, in bytes (a longer one rejects its row; an id that long is shown cut).
+pub const MAX_FIELD_BYTES: usize = 4096;
+/// How much of an over-long id a rejection shows, in characters.
+const SHOWN_ID_CHARS: usize = 100;
+/// What a rejected row of nothing but blank cells says.
+const BLANK_ROW: &str = "every cell of the row is blank";
+
 /// Heaviest item accepted as input at all (anything above is a typo): 10 t.
 const MAX_WEIGHT_G: i64 = 10_000_000;
 /// Largest declared value accepted: $100 million (anything above is a typo).
@@ -65,10 +75,11 @@ pub enum OrdersError {
     #[error("line {line}: {message}")]
     Csv { line: u64, message: String },
     /// Text after the header, but not one row with a value in it.
-    #[error(
-        "no order rows: the {lines} line(s) after the header are blank or hold only empty fields"
-    )]
+    #[error("no order rows: the {lines} row(s) after the header hold only blank cells")]
     NoRows { lines: u64 },
+    /// The header line is longer than any row may be.
+    #[error("line 1: the header is {0} bytes long; a row may have at most {MAX_ROW_BYTES}")]
+    HeaderTooLong(usize),
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -96,17 +107,43 @@ struct Columns {
 }
 
 impl Columns {
-    /// The position of a required column by name.
-    fn index_of(&self, name: &str) -> Option<usize> {
-        Some(match name {
-            "order_id" => self.order_id,
-            "to_postcode" => self.to_postcode,
-            "weight_kg" => self.weight_kg,
-            "length_cm" => self.length_cm,
-            "width_cm" => self.width_cm,
-            "height_cm" => self.height_cm,
-            _ => return None,
-        })
+    /// Every column LPO reads, by name, with its position (`None`: the file lacks it).
+    fn named(&self) -> [(&'static str, Option<usize>); 20] {
+        [
+            ("order_id", Some(self.order_id)),
+            ("to_postcode", Some(self.to_postcode)),
+            ("weight_kg", Some(self.weight_kg)),
+            ("length_cm", Some(self.length_cm)),
+            ("width_cm", Some(self.width_cm)),
+            ("height_cm", Some(self.height_cm)),
+            ("from", self.from),
+            ("to_suburb", self.to_suburb),
+            ("to_state", self.to_state),
+            ("to_lat", self.to_lat),
+            ("to_lon", self.to_lon),
+            ("address_type", self.address_type),
+            ("residential", self.residential),
+            ("service_level", self.service_level),
+            ("ship_date", self.ship_date),
+            ("declared_value", self.declared_value),
+            ("dangerous_goods", self.dangerous_goods),
+            ("signature", self.signature),
+            ("channel", self.channel),
+            ("sku", self.sku),
+        ]
+    }
+
+    /// Whether LPO reads the column at position `i` (every other column is ignored).
+    fn reads(&self, i: usize) -> bool {
+        self.named().iter().any(|&(_, at)| at == Some(i))
+    }
+
+    /// The name of the column at position `i`, as a row error names it.
+    fn name_of(&self, i: usize) -> String {
+        self.named()
+            .iter()
+            .find(|&&(_, at)| at == Some(i))
+            .map_or_else(|| format!("column {}", i + 1), |&(n, _)| n.to_string())
     }
 }
 
@@ -115,10 +152,44 @@ impl Columns {
 struct Row {
     line: u64,
     id: String,
+    /// `id` is not the id as given but a shown form of it (bad bytes escaped, or cut short): it
+    /// never groups with an id given as that text.
+    shown: bool,
     /// Hash of `id`, worked out while parsing (in parallel).
     hash: u64,
     /// The order with this row's parcel as its only parcel.
     result: Result<Order, Vec<RowError>>,
+}
+
+impl Row {
+    fn new(line: u64, id: String, shown: bool, result: Result<Order, Vec<RowError>>) -> Row {
+        let hash = rustc_hash::FxBuildHasher.hash_one((id.as_str(), shown));
+        Row {
+            line,
+            id,
+            shown,
+            hash,
+            result,
+        }
+    }
+
+    /// Adds a problem: the row is rejected, with its other problems if it had some.
+    fn reject(&mut self, e: RowError) {
+        match &mut self.result {
+            Ok(_) => self.result = Err(vec![e]),
+            Err(errs) => errs.push(e),
+        }
+    }
+}
+
+/// An id as a rejection shows it: cut to its first [`SHOWN_ID_CHARS`] characters when longer
+/// than a field may be.
+fn shown_id(id: &str) -> String {
+    if id.len() <= MAX_FIELD_BYTES {
+        return id.to_string();
+    }
+    let cut: String = id.chars().take(SHOWN_ID_CHARS).collect();
+    format!("{cut}… ({} bytes)", id.len())
 }
 
 /// Splits `data` into about `parts` pieces at line ends that are outside quoted fields.
@@ -210,8 +281,6 @@ impl Interner {
 fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Interner) -> Row {
     let get = |i: usize| rec.get(i).unwrap_or("");
     let opt = |i: Option<usize>| i.map(get).map(str::trim).filter(|s| !s.is_empty());
-    // The id is kept exactly as given: the plan must name the order as the file did.
-    let id = get(c.order_id).to_string();
     let mut errs = Vec::new();
     let mut err = |field: &str, message: String| {
         errs.push(RowError {
@@ -220,6 +289,22 @@ fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Int
             message,
         })
     };
+    for (i, f) in rec.iter().enumerate() {
+        if f.len() > MAX_FIELD_BYTES && c.reads(i) {
+            err(
+                &c.name_of(i),
+                format!(
+                    "is {} bytes long; a field may have at most {MAX_FIELD_BYTES}",
+                    f.len()
+                ),
+            );
+        }
+    }
+    // The id is kept exactly as given (the plan must name the order as the file did), unless it
+    // is too long to be an id at all.
+    let given = get(c.order_id);
+    let shown = given.len() > MAX_FIELD_BYTES;
+    let id = shown_id(given);
     if id.trim().is_empty() {
         err("order_id", "is missing".into());
     }
@@ -330,13 +415,7 @@ fn parse_row(rec: &csv::StringRecord, line: u64, c: &Columns, interner: &mut Int
     } else {
         Err(errs)
     };
-    let hash = rustc_hash::FxBuildHasher.hash_one(id.as_str());
-    Row {
-        line,
-        id,
-        hash,
-        result,
-    }
+    Row::new(line, id, shown, result)
 }
 
 fn columns<'a>(headers: impl IntoIterator<Item = &'a str>) -> Result<Columns, OrdersError> {
@@ -434,6 +513,9 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
         .position(|&b| b == b'\n')
         .map_or(data.len(), |i| i + 1);
     let (head, body) = data.split_at(header_end);
+    if head.len() > MAX_ROW_BYTES {
+        return Err(OrdersError::HeaderTooLong(head.len()));
+    }
     let mut hr = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(head);
@@ -448,97 +530,29 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
         None => return Err(OrdersError::Empty),
     };
     let cols = OrderColumns::from_names(headers.iter())?;
+    let width = headers.len();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        // Blank lines after the header: a day of no orders.
+        return Ok(Vec::new());
+    }
     let chunks = split_chunks(body, rayon::current_num_threads() * 4);
     // Line number each chunk starts at.
     let counts: Vec<u64> = chunks
         .par_iter()
-        .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
+        .map(|c| memchr::memchr_iter(b'\n', c).count() as u64)
         .collect();
     let mut starts = Vec::with_capacity(chunks.len());
     let mut line = 2u64;
     for n in counts {
-        starts.push((line, n));
+        starts.push(line);
         line += n;
     }
     let rows: Vec<RowBatch> = chunks
         .par_iter()
         .zip(starts.par_iter())
-        .map(|(chunk, &(start, n))| {
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(*chunk);
-            let mut out = RowBatch::with_capacity(n as usize + 1);
-            let mut raw = csv::ByteRecord::new();
-            loop {
-                let line = start + crate::line_ends::record_line(chunk, rdr.position()) - 1;
-                match rdr.read_byte_record(&mut raw) {
-                    Ok(false) => break,
-                    Ok(true) => match csv::StringRecord::from_byte_record(std::mem::take(&mut raw))
-                    {
-                        Ok(rec) => {
-                            out.push(&cols, &rec, line);
-                            raw = rec.into_byte_record();
-                        }
-                        Err(e) => {
-                            // Keep the row, named by its id as far as it can be read.
-                            let field = e.utf8_error().field();
-                            let bytes = e.into_byte_record();
-                            let id =
-                                String::from_utf8_lossy(bytes.get(cols.0.order_id).unwrap_or(&[]))
-                                    .into_owned();
-                            let name = [
-                                "order_id",
-                                "to_postcode",
-                                "weight_kg",
-                                "length_cm",
-                                "width_cm",
-                                "height_cm",
-                            ]
-                            .into_iter()
-                            .find(|n| cols.0.index_of(n) == Some(field))
-                            .map_or_else(|| format!("column {}", field + 1), str::to_string);
-                            let hash = rustc_hash::FxBuildHasher.hash_one(id.as_str());
-                            out.rows.push(Row {
-                                line,
-                                id,
-                                hash,
-                                result: Err(vec![RowError {
-                                    line,
-                                    field: name,
-                                    message: "is not valid UTF-8 text".into(),
-                                }]),
-                            });
-                            raw = bytes;
-                        }
-                    },
-                    Err(e) => {
-                        out.rows.push(Row {
-                            line,
-                            id: String::new(),
-                            hash: 0,
-                            result: Err(vec![RowError {
-                                line,
-                                field: "row".into(),
-                                message: e.to_string(),
-                            }]),
-                        });
-                        // A broken row may leave the reader mid-record: stop this chunk here.
-                        break;
-                    }
-                }
-            }
-            out
-        })
+        .map(|(chunk, &start)| records::parse_chunk(chunk, start, &cols, width))
         .collect();
-    let orders = orders_from_rows(rows);
-    if orders.is_empty() && body.iter().any(|b| !b.is_ascii_whitespace()) {
-        return Err(OrdersError::NoRows {
-            lines: memchr::memchr_iter(b'\n', body).count() as u64
-                + u64::from(!body.ends_with(b"\n")),
-        });
-    }
-    Ok(orders)
+    orders_from_rows(rows)
 }
 
 /// The columns of an orders table, found by name: what a reader of another format (Arrow,
@@ -555,33 +569,11 @@ impl OrderColumns {
 
     /// Whether LPO reads the column at position `i` (every other column is ignored).
     pub fn reads(&self, i: usize) -> bool {
-        let c = &self.0;
-        [
-            c.order_id,
-            c.to_postcode,
-            c.weight_kg,
-            c.length_cm,
-            c.width_cm,
-            c.height_cm,
-        ]
-        .contains(&i)
-            || [
-                c.from,
-                c.to_suburb,
-                c.to_state,
-                c.to_lat,
-                c.to_lon,
-                c.address_type,
-                c.residential,
-                c.service_level,
-                c.ship_date,
-                c.declared_value,
-                c.dangerous_goods,
-                c.signature,
-                c.channel,
-                c.sku,
-            ]
-            .contains(&Some(i))
+        self.0.reads(i)
+    }
+
+    fn name_of(&self, i: usize) -> String {
+        self.0.name_of(i)
     }
 }
 
@@ -589,6 +581,8 @@ impl OrderColumns {
 #[derive(Default)]
 pub struct RowBatch {
     rows: Vec<Row>,
+    /// How many of `rows` are rows of blank cells.
+    blank: usize,
     interner: Interner,
 }
 
@@ -596,15 +590,28 @@ impl RowBatch {
     pub fn with_capacity(rows: usize) -> RowBatch {
         RowBatch {
             rows: Vec::with_capacity(rows),
+            blank: 0,
             interner: Interner::default(),
         }
     }
 
     /// Parses one row. `rec` holds its fields as text, in the table's column order (a null is
     /// an empty field); `line` is the line the row has in the equivalent CSV, whose header is
-    /// line 1. A row of blank fields is skipped, as in the CSV.
+    /// line 1. A row of blank cells is rejected as such, an order of its own.
     pub fn push(&mut self, cols: &OrderColumns, rec: &csv::StringRecord, line: u64) {
-        if !rec.iter().all(|f| f.trim().is_empty()) {
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            self.blank += 1;
+            self.rows.push(Row::new(
+                line,
+                String::new(),
+                false,
+                Err(vec![RowError {
+                    line,
+                    field: "row".into(),
+                    message: BLANK_ROW.into(),
+                }]),
+            ));
+        } else {
             self.rows
                 .push(parse_row(rec, line, &cols.0, &mut self.interner));
         }
@@ -612,9 +619,16 @@ impl RowBatch {
 }
 
 /// Orders from parsed parts (in table order), in order of first appearance, consignments
-/// grouped as [`read_orders`] groups them.
-pub fn orders_from_rows(parts: Vec<RowBatch>) -> Vec<InputOrder> {
-    group(parts.into_iter().map(|p| p.rows).collect())
+/// grouped as [`read_orders`] groups them. A table whose every row is blank has no orders.
+pub fn orders_from_rows(parts: Vec<RowBatch>) -> Result<Vec<InputOrder>, OrdersError> {
+    let rows: usize = parts.iter().map(|p| p.rows.len()).sum();
+    let blank: usize = parts.iter().map(|p| p.blank).sum();
+    if rows > 0 && blank == rows {
+        return Err(OrdersError::NoRows {
+            lines: blank as u64,
+        });
+    }
+    Ok(group(parts.into_iter().map(|p| p.rows).collect()))
 }
 
 /// Groups parsed rows (in parts, in order) into orders, in order of first appearance. Rows of one
@@ -656,10 +670,10 @@ fn group(rows: Vec<Vec<Row>>) -> Vec<InputOrder> {
     for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
         let mut firsts: Vec<u32> = Vec::new();
         for &(_, g) in run {
-            let id = row_at(g as usize).map(|r| r.id.as_str());
+            let id = row_at(g as usize).map(|r| (r.id.as_str(), r.shown));
             match firsts
                 .iter()
-                .find(|&&f| row_at(f as usize).map(|r| r.id.as_str()) == id)
+                .find(|&&f| row_at(f as usize).map(|r| (r.id.as_str(), r.shown)) == id)
             {
                 Some(&f) => {
                     if let Some(o) = owner.get_mut(g as usize) {
@@ -796,7 +810,7 @@ mod tests {
         );
         let orders = read_orders(&csv).unwrap_or_default();
         let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
-        assert_eq!(ids, vec!["OK", "BAD\u{fffd}", "ALSO-OK"]);
+        assert_eq!(ids, vec!["OK", "BAD\\xFF", "ALSO-OK"]);
         let err = orders
             .get(1)
             .and_then(|o| o.order.as_ref().err())
