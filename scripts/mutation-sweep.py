@@ -60,10 +60,12 @@ def shown(raw: bytes) -> str:
 
 def record_starts(data: bytes):
     """(line, the line's bytes) for every line on which a CSV record starts, after the header;
-    quotes as the csv crate reads them, lone CRs as line ends, empty lines skipped."""
+    quotes as the csv crate reads them, lone CRs as line ends outside quotes (inside, a CR is
+    data, as docs/formats.md says), empty lines skipped. Also the line of every byte."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     out = []
+    line_of = []
     line, quoted, field_start, line_start, start = 1, False, True, True, 0
     i = 0
     n = len(data)
@@ -77,9 +79,11 @@ def record_starts(data: bytes):
                 end += 1
             out.append((line, data[i:end]))
         line_start = False
+        line_of.append(line)
         if quoted:
             if b == 34:
                 if i + 1 < n and data[i + 1] == 34:
+                    line_of.append(line)
                     i += 1
                 else:
                     quoted, field_start = False, False
@@ -92,7 +96,7 @@ def record_starts(data: bytes):
             if not quoted:
                 line_start, field_start = True, True
         i += 1
-    return out
+    return out, line_of
 
 
 def first_field(line: bytes, at: int) -> bytes:
@@ -187,18 +191,20 @@ def main():
                     return (line in named or shown(rid) in ids
                             or (original is not None and original in ids))
                 # Every line on which the oracle sees a record start...
-                checks = [(line, text, None) for line, text in record_starts(data)]
+                starts, line_of = record_starts(data)
+                checks = [(line, text, None) for line, text in starts]
                 # ...and every row written, on the line it was written to (a stray quote may
                 # have hidden it from the scan above), known by its original id too.
-                line = 2
+                at = len(header) + 1  # offsets of data without its leading BOM
                 for r, e in zip(rows, ends):
+                    line = line_of[at] if at < len(line_of) else 0
+                    at += len(r) + len(e)
                     if r:
                         original = None
                         m = re.match(rb"(ORD-[0-9]+)", r.lstrip(b'\xef\xbb\xbf"'))
                         if m:
                             original = m.group(1).decode()
                         checks.append((line, r, original))
-                    line += 1
                 for line, text, original in checks:
                     rows_seen += 1
                     if not found(line, text, original):

@@ -68,9 +68,22 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("a temp folder");
         let p = dir.join("ten.csv");
         std::fs::write(&p, b"0123456789").expect("written");
-        assert_eq!(read_capped(&p, 10).expect("10 bytes fit in 10"), b"0123456789");
+        assert_eq!(
+            read_capped(&p, 10).expect("10 bytes fit in 10"),
+            b"0123456789"
+        );
         let e = read_capped(&p, 9).expect_err("10 bytes do not fit in 9");
-        assert!(matches!(e, InputError::TooLarge { size: 10, limit: 9, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                InputError::TooLarge {
+                    size: 10,
+                    limit: 9,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -138,6 +138,13 @@ impl Columns {
         self.named().iter().any(|&(_, at)| at == Some(i))
     }
 
+    /// Whether the column at position `i` is free text, which may hold a line break: the id,
+    /// the suburb, the channel, the SKUs, or a column LPO ignores.
+    fn is_free_text(&self, i: usize) -> bool {
+        [Some(self.order_id), self.to_suburb, self.channel, self.sku].contains(&Some(i))
+            || !self.reads(i)
+    }
+
     /// The name of the column at position `i`, as a row error names it.
     fn name_of(&self, i: usize) -> String {
         self.named()

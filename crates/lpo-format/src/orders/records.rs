@@ -29,13 +29,29 @@ pub(super) fn parse_chunk(chunk: &[u8], start: u64, cols: &OrderColumns, width: 
     let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
     for end in ends {
         if end - line_start > MAX_ROW_BYTES {
-            parse_records(chunk.get(piece..line_start).unwrap_or(&[]), piece_line, cols, width, &mut out);
-            out.rows.push(too_long(chunk.get(line_start..end).unwrap_or(&[]), line, cols));
+            parse_records(
+                chunk.get(piece..line_start).unwrap_or(&[]),
+                piece_line,
+                cols,
+                width,
+                &mut out,
+            );
+            out.rows.push(too_long(
+                chunk.get(line_start..end).unwrap_or(&[]),
+                line,
+                cols,
+            ));
             (piece, piece_line) = (end + 1, line + 1);
         }
         (line_start, line) = (end + 1, line + 1);
     }
-    parse_records(chunk.get(piece..).unwrap_or(&[]), piece_line, cols, width, &mut out);
+    parse_records(
+        chunk.get(piece..).unwrap_or(&[]),
+        piece_line,
+        cols,
+        width,
+        &mut out,
+    );
     out
 }
 
@@ -112,19 +128,33 @@ fn parse_records(data: &[u8], start: u64, cols: &OrderColumns, width: usize, out
                 let to = usize::try_from(rdr.position().byte()).unwrap_or(usize::MAX);
                 let span = data.get(from..to).unwrap_or(&[]);
                 let text = trim_line_ends(span);
-                if raw.len() != width && text.contains(&b'\n') {
-                    // A quoted field swallowed line breaks and the record has the wrong shape:
-                    // read each of its lines as a row of its own.
+                if text.contains(&b'\n') && swallowed(&raw, text, cols, width) {
+                    // A stray quote opened a field that swallowed the rows after it: read each
+                    // of the record's lines as a row of its own.
                     let first = line;
                     for (k, l) in text.split(|&b| b == b'\n').enumerate() {
-                        if !l.is_empty() && l != b"\r" {
+                        // A lone CR was kept as data inside the quotes; here it ends a row too
+                        // (rows it ends share their line, as lines are counted outside quotes).
+                        let l = l.strip_suffix(b"\r").unwrap_or(l);
+                        for l in l.split(|&b| b == b'\r').filter(|l| !l.is_empty()) {
+                            // The reader would drop a byte-order mark at the start of the line.
+                            let (l, marked) = match l.strip_prefix(BOM) {
+                                Some(rest) => (rest, true),
+                                None => (l, false),
+                            };
                             let mut one = csv::ReaderBuilder::new()
                                 .has_headers(false)
                                 .flexible(true)
                                 .from_reader(l);
                             let mut rec = ByteRecord::new();
                             if one.read_byte_record(&mut rec).unwrap_or(false) {
-                                push_raw(out, cols, &rec, first + k as u64, std::mem::take(&mut bom));
+                                push_raw(
+                                    out,
+                                    cols,
+                                    &rec,
+                                    first + k as u64,
+                                    std::mem::take(&mut bom) || marked,
+                                );
                             }
                         }
                     }
@@ -133,12 +163,43 @@ fn parse_records(data: &[u8], start: u64, cols: &OrderColumns, width: usize, out
                 }
             }
             Err(e) => {
-                out.rows.push(rejected(String::new(), false, line, "row", e.to_string()));
+                out.rows
+                    .push(rejected(String::new(), false, line, "row", e.to_string()));
                 // A broken row may leave the reader mid-record: stop this piece here.
                 break;
             }
         }
     }
+}
+
+/// Whether a record that spans lines (`text`) is rows a stray quote ran together rather than one
+/// row with a quoted line break: it has another width than the header, or a line break sits in
+/// a field that holds a value (a postcode, a weight, a date: only the id, suburb, channel, SKUs
+/// and columns LPO ignores are free text), or one of its inner lines is a whole row by itself.
+fn swallowed(raw: &ByteRecord, text: &[u8], cols: &OrderColumns, width: usize) -> bool {
+    if raw.len() != width {
+        return true;
+    }
+    if raw
+        .iter()
+        .enumerate()
+        .any(|(i, f)| f.contains(&b'\n') && !cols.0.is_free_text(i))
+    {
+        return true;
+    }
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    lines
+        .get(1..lines.len().saturating_sub(1))
+        .unwrap_or(&[])
+        .iter()
+        .any(|l| {
+            let mut one = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(*l);
+            let mut rec = ByteRecord::new();
+            one.read_byte_record(&mut rec).unwrap_or(false) && rec.len() >= width
+        })
 }
 
 /// A record's bytes without the blank lines before it and its line end.
@@ -163,7 +224,13 @@ fn push_raw(out: &mut RowBatch, cols: &OrderColumns, raw: &ByteRecord, line: u64
             let bytes = e.into_byte_record();
             let id = shown_id(&escaped(bytes.get(cols.0.order_id).unwrap_or(&[])));
             let name = cols.name_of(field);
-            out.rows.push(rejected(id, true, line, &name, "is not valid UTF-8 text".into()));
+            out.rows.push(rejected(
+                id,
+                true,
+                line,
+                &name,
+                "is not valid UTF-8 text".into(),
+            ));
         }
     }
     if bom && let Some(row) = out.rows.last_mut() {
@@ -206,7 +273,9 @@ mod tests {
 
     #[test]
     fn ids_that_are_not_utf8_stay_apart_and_are_shown_escaped() {
-        let orders = read(b"A\xff,2000,1,1,1,1\nA\xfe,2000,1,1,1,1\nA\xff,2000,1,1,1,1\nA\\xFF,2000,1,1,1,1\n");
+        let orders = read(
+            b"A\xff,2000,1,1,1,1\nA\xfe,2000,1,1,1,1\nA\xff,2000,1,1,1,1\nA\\xFF,2000,1,1,1,1\n",
+        );
         let ids: Vec<(&str, Vec<u64>)> = orders
             .iter()
             .map(|o| (o.id.as_str(), o.lines().collect()))
@@ -221,22 +290,30 @@ mod tests {
             ]
         );
         assert!(orders[0].order.is_err() && orders[1].order.is_err());
-        assert!(orders[2].order.is_ok(), "a valid id that looks escaped is an id");
+        assert!(
+            orders[2].order.is_ok(),
+            "a valid id that looks escaped is an id"
+        );
     }
 
     #[test]
     fn a_byte_order_mark_at_the_start_of_a_data_row_is_reported() {
-        let orders = read(b"\xEF\xBB\xBFA1,2000,1,1,1,1\nA2,2000,1,1,1,1\n\xEF\xBB\xBFA3,2000,1,1,1,1\n");
+        let orders =
+            read(b"\xEF\xBB\xBFA1,2000,1,1,1,1\nA2,2000,1,1,1,1\n\xEF\xBB\xBFA3,2000,1,1,1,1\n");
         let s = summary(&orders);
         assert_eq!(s.len(), 3);
         assert_eq!((s[0].0.as_str(), s[0].1), ("A1", 2));
         assert!(
-            s[0].2.as_ref().is_some_and(|(f, m)| f == "row" && m.contains("byte-order mark")),
+            s[0].2
+                .as_ref()
+                .is_some_and(|(f, m)| f == "row" && m.contains("byte-order mark")),
             "{s:?}"
         );
         assert_eq!(s[1].2, None);
         assert!(
-            s[2].2.as_ref().is_some_and(|(_, m)| m.contains("byte-order mark")),
+            s[2].2
+                .as_ref()
+                .is_some_and(|(_, m)| m.contains("byte-order mark")),
             "{s:?}"
         );
     }
@@ -258,7 +335,10 @@ mod tests {
         }
         let all_blank = read_orders(format!("{HEAD},,,,,\n  ,\n").as_bytes());
         assert!(
-            matches!(all_blank, Err(super::super::OrdersError::NoRows { lines: 2 })),
+            matches!(
+                all_blank,
+                Err(super::super::OrdersError::NoRows { lines: 2 })
+            ),
             "{all_blank:?}"
         );
     }
@@ -287,19 +367,25 @@ mod tests {
         body.extend_from_slice(b"\nB,2000,1,1,1,1\n");
         let orders = read(&body);
         let s = summary(&orders);
-        assert_eq!(s.len(), 3, "{:?}", s.iter().map(|r| r.1).collect::<Vec<_>>());
-        assert_eq!(s[1].1, 3);
-        assert_eq!(s[1].0.chars().count(), 100 + " (196608 bytes)".chars().count() + 1);
         assert_eq!(
-            s[1].2.as_ref().map(|(f, _)| f.as_str()),
-            Some("row")
+            s.len(),
+            3,
+            "{:?}",
+            s.iter().map(|r| r.1).collect::<Vec<_>>()
         );
+        assert_eq!(s[1].1, 3);
+        assert_eq!(
+            s[1].0.chars().count(),
+            100 + " (196608 bytes)".chars().count() + 1
+        );
+        assert_eq!(s[1].2.as_ref().map(|(f, _)| f.as_str()), Some("row"));
         assert_eq!((s[2].0.as_str(), s[2].1, &s[2].2), ("B", 4, &None));
     }
 
     #[test]
     fn rows_a_stray_quote_swallowed_come_back_as_rows() {
-        let orders = read(b"A1,\"2000,1,1,1,1\nA2,2000,1,1,1,1\nA3,2000,1,1,1,1\n\"Q,1\",2000,1,1,1,1\n");
+        let orders =
+            read(b"A1,\"2000,1,1,1,1\nA2,2000,1,1,1,1\nA3,2000,1,1,1,1\n\"Q,1\",2000,1,1,1,1\n");
         let s = summary(&orders);
         let got: Vec<(&str, u64, bool)> = s
             .iter()
@@ -307,11 +393,32 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            vec![("A1", 2, false), ("A2", 3, true), ("A3", 4, true), ("Q,1", 5, true)]
+            vec![
+                ("A1", 2, false),
+                ("A2", 3, true),
+                ("A3", 4, true),
+                ("Q,1", 5, true)
+            ]
+        );
+        // A byte-order mark at the start of a swallowed row is reported there too.
+        let s = summary(&read(b"A1,\"2000,1,1,1,1\n\xEF\xBB\xBFA2,2000,1,1,1,1\n"));
+        assert_eq!((s[1].0.as_str(), s[1].1), ("A2", 3));
+        assert!(
+            s[1].2.as_ref().is_some_and(|(_, m)| m.contains("byte-order mark")),
+            "{s:?}"
         );
         // A quoted line break in a record of the header's width is data.
-        let orders = read(b"\"A\nB\",2000,1,1,1,1\nC,2000,1,1,1,1\n");
+        let orders = read(b"\"A\nB\",2000,1,1,1,1\nC,2000,1,1,1,1\n\"X\nY\nZ\",2000,1,1,1,1\n");
         let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
-        assert_eq!(ids, vec!["A\nB", "C"]);
+        assert_eq!(ids, vec!["A\nB", "C", "X\nY\nZ"]);
+        // Two stray quotes in one column give a record of the header's width: the line break in
+        // a weight, and the whole row inside it, give them away.
+        let orders =
+            read(b"A1,2000,\"1,1,1,1\nA2,2000,1,1,1,1\nA3,2000,\"1,1,1,1\nA4,2000,1,1,1,1\n");
+        let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, vec!["A1", "A2", "A3", "A4"]);
+        let orders = read(b"A1,2000,1,1,\"1,1\nA2,2000,1,1,\"1,1\n");
+        let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, vec!["A1", "A2"]);
     }
 }
