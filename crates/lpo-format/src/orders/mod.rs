@@ -107,7 +107,8 @@ struct Columns {
 }
 
 impl Columns {
-    /// Every column LPO reads, by name, with its position (`None`: the file lacks it).
+    /// Every column LPO reads, by name, with its position (`None`: the file lacks it); the
+    /// six required ones first.
     fn named(&self) -> [(&'static str, Option<usize>); 20] {
         [
             ("order_id", Some(self.order_id)),

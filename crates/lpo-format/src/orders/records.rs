@@ -12,7 +12,7 @@
 
 use csv::ByteRecord;
 
-use super::{OrderColumns, Row, RowBatch, RowError, SHOWN_ID_CHARS, shown_id};
+use super::{MAX_FIELD_BYTES, OrderColumns, Row, RowBatch, RowError, SHOWN_ID_CHARS, shown_id};
 
 /// Longest row read, in bytes: a longer one is rejected whole.
 pub const MAX_ROW_BYTES: usize = 64 * 1024;
@@ -216,21 +216,38 @@ fn trim_line_ends(span: &[u8]) -> &[u8] {
 /// One record, as read, into a row of `out`.
 fn push_raw(out: &mut RowBatch, cols: &OrderColumns, raw: &ByteRecord, line: u64, bom: bool) {
     let bom = bom || raw.get(0).is_some_and(|f| f.starts_with(BOM));
-    match csv::StringRecord::from_byte_record(raw.clone()) {
-        Ok(rec) => out.push(cols, &rec, line),
-        Err(e) => {
-            // Keep the row, named by its id with the bad bytes escaped.
-            let field = e.utf8_error().field();
-            let bytes = e.into_byte_record();
-            let id = shown_id(&escaped(bytes.get(cols.0.order_id).unwrap_or(&[])));
-            let name = cols.name_of(field);
-            out.rows.push(rejected(
-                id,
-                true,
-                line,
-                &name,
-                "is not valid UTF-8 text".into(),
-            ));
+    // The first six columns `named` lists are the required ones.
+    let missing: Vec<&str> = cols
+        .0
+        .named()
+        .iter()
+        .take(6)
+        .filter(|(_, at)| at.is_some_and(|i| i >= raw.len()))
+        .map(|&(n, _)| n)
+        .collect();
+    let id_bytes = raw.get(cols.0.order_id).unwrap_or(&[]);
+    // Whether the id is shown otherwise than given (bad bytes escaped, or cut).
+    let shown = std::str::from_utf8(id_bytes).is_err() || id_bytes.len() > MAX_FIELD_BYTES;
+    if !missing.is_empty() && !raw.iter().all(|f| f.trim_ascii().is_empty()) {
+        // Too short a row to be an order: one problem, not one per missing cell (a file of
+        // short garbage lines would otherwise take far more memory than its bytes).
+        let message = format!(
+            "has {} field(s), so it lacks the required {}",
+            raw.len(),
+            missing.join(", ")
+        );
+        let id = shown_id(&escaped(id_bytes));
+        out.rows.push(rejected(id, shown, line, "row", message));
+    } else {
+        match csv::StringRecord::from_byte_record(raw.clone()) {
+            Ok(rec) => out.push(cols, &rec, line),
+            Err(e) => {
+                // Keep the row, named by its id with the bad bytes escaped.
+                let name = cols.name_of(e.utf8_error().field());
+                let id = shown_id(&escaped(id_bytes));
+                let message = "is not valid UTF-8 text".to_string();
+                out.rows.push(rejected(id, shown, line, &name, message));
+            }
         }
     }
     if bom && let Some(row) = out.rows.last_mut() {
@@ -344,6 +361,30 @@ mod tests {
     }
 
     #[test]
+    fn a_row_too_short_to_hold_the_required_fields_is_one_problem() {
+        let s = summary(&read(b"\0\0\0\nA2,2000\nA3,2000,1,1,1,1\n"));
+        assert_eq!(
+            s[0].2,
+            Some((
+                "row".into(),
+                "has 1 field(s), so it lacks the required to_postcode, weight_kg, length_cm, \
+                 width_cm, height_cm"
+                    .into()
+            ))
+        );
+        assert_eq!(s[1].0, "A2");
+        assert_eq!(
+            s[1].2.as_ref().map(|e| e.1.as_str()),
+            Some(
+                "has 2 field(s), so it lacks the required weight_kg, length_cm, width_cm, height_cm"
+            )
+        );
+        assert_eq!(s[2].2, None);
+        let orders = read(b"A2,2000,1,1,1,1\nA2,2000\n");
+        assert_eq!(orders.len(), 1, "a short row of an order is still that order's");
+    }
+
+    #[test]
     fn an_overlong_id_is_rejected_and_shown_cut() {
         let long = "X".repeat(super::super::MAX_FIELD_BYTES + 1);
         let orders = read(format!("{long},2000,1,1,1,1\nB,2000,1,1,1,1\n").as_bytes());
@@ -404,7 +445,9 @@ mod tests {
         let s = summary(&read(b"A1,\"2000,1,1,1,1\n\xEF\xBB\xBFA2,2000,1,1,1,1\n"));
         assert_eq!((s[1].0.as_str(), s[1].1), ("A2", 3));
         assert!(
-            s[1].2.as_ref().is_some_and(|(_, m)| m.contains("byte-order mark")),
+            s[1].2
+                .as_ref()
+                .is_some_and(|(_, m)| m.contains("byte-order mark")),
             "{s:?}"
         );
         // A quoted line break in a record of the header's width is data.
