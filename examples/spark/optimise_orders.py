@@ -372,7 +372,8 @@ def read_csv_lines(spark, path: str):
         "ignoreLeadingWhiteSpace": "false",
         "ignoreTrailingWhiteSpace": "false",
     }
-    rows = lined.filter(~F.col("line").isin(list(header_lines))).select(
+    # An empty line is no row (the CLI skips it); a line of blank cells is a row LPO rejects.
+    rows = lined.filter(~F.col("line").isin(list(header_lines)) & (F.col("value") != "")).select(
         F.from_csv("value", ddl, options).alias("r"), "line"
     )
     cols = [F.col("r").getField(n).alias(n) for n in names if n in ORDER_COLUMNS]
@@ -455,15 +456,8 @@ def run(args) -> int:
             orders = read_csv_multiline(spark, args.orders)
         else:
             orders = read_csv_lines(spark, args.orders)
-        # Blank rows (every field LPO reads empty) are skipped by LPO, as the CLI skips blank
-        # lines: drop them before the shuffle.
-        value_cols = [c for c in orders.columns if c != "line"]
-        blank = None
-        for c in value_cols:
-            empty = F.col(c).isNull() | (F.trim(F.col(c).cast("string")) == "")
-            blank = empty if blank is None else (blank & empty)
-        if blank is not None:
-            orders = orders.filter(~blank)
+        # Rows of blank cells go to LPO, which rejects each as the CLI does (empty lines are no
+        # rows: read_csv_lines drops them).
 
         partitions = args.partitions or spark.sparkContext.defaultParallelism
         spark.conf.set("spark.sql.shuffle.partitions", str(partitions))

@@ -131,7 +131,8 @@ def assert_same_plan(actual: list[tuple], expected: list[tuple], what: str = "pl
 def orders_in_csv(path: Path | str) -> dict[str, int]:
     """Each order of an orders CSV with the line of its first row, in order of first appearance,
     as the CLI groups them: rows with the same `order_id` (exactly) are one order; a row with a
-    blank `order_id` is an order of its own (keyed `"#LINE"`); rows of blank fields are skipped."""
+    blank `order_id` is an order of its own (keyed `"#LINE"`), and so is a row of blank cells (LPO
+    rejects it); an empty line is no row."""
     orders: dict[str, int] = {}
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
@@ -141,7 +142,7 @@ def orders_in_csv(path: Path | str) -> dict[str, int]:
         for row in reader:
             line = previous + 1
             previous = reader.line_num
-            if all(not cell.strip() for cell in row):
+            if not row:
                 continue
             oid = row[at] if at < len(row) else ""
             key = oid if oid.strip() else f"#{line}"

@@ -133,13 +133,20 @@ pub fn read_orders(
                     }
                 })
                 .collect::<Result<_, _>>()?;
+            // The line column numbers the rows; it is no cell of theirs (a row of blank cells
+            // stays blank).
+            let line_at = line_column.and_then(|c| names.iter().position(|n| *n == c));
             let mut out = RowBatch::with_capacity(len);
             let mut rec = csv::StringRecord::new();
             let mut scratch = String::new();
             for row in 0..len {
                 rec.clear();
-                for t in &texts {
-                    rec.push_field(t.get(row, &mut scratch));
+                for (i, t) in texts.iter().enumerate() {
+                    if Some(i) == line_at {
+                        rec.push_field("");
+                    } else {
+                        rec.push_field(t.get(row, &mut scratch));
+                    }
                 }
                 let line = lines
                     .as_ref()
@@ -150,7 +157,7 @@ pub fn read_orders(
             Ok(out)
         })
         .collect::<Result<_, OrdersReadError>>()?;
-    Ok(orders_from_rows(parts)?)
+    Ok(orders_from_rows(parts))
 }
 
 #[cfg(test)]
@@ -252,6 +259,27 @@ mod tests {
                 "line 41, order_id: is missing"
             ]
         );
+    }
+
+    #[test]
+    fn a_row_blank_but_for_its_line_number_is_a_blank_row() {
+        let e = || strings(&[None]);
+        let b = batch(vec![
+            ("order_id", e()),
+            ("to_postcode", e()),
+            ("weight_kg", e()),
+            ("length_cm", e()),
+            ("width_cm", e()),
+            ("height_cm", e()),
+            ("line", Arc::new(Int64Array::from(vec![7]))),
+        ]);
+        let got = read_orders(&[b], Some("line")).expect("the table reads");
+        let errs: Vec<String> = got
+            .iter()
+            .flat_map(|o| o.order.as_ref().err().into_iter().flatten())
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errs, vec!["line 7, row: every cell of the row is blank"]);
     }
 
     #[test]

@@ -560,7 +560,11 @@ pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
         .zip(starts.par_iter())
         .map(|(chunk, &start)| records::parse_chunk(chunk, start, &cols, width))
         .collect();
-    orders_from_rows(rows)
+    // A file of nothing but blank rows is not a day of orders, as an empty one is.
+    if let Some(lines) = only_blank(&rows) {
+        return Err(OrdersError::NoRows { lines });
+    }
+    Ok(orders_from_rows(rows))
 }
 
 /// The columns of an orders table, found by name: what a reader of another format (Arrow,
@@ -627,16 +631,16 @@ impl RowBatch {
 }
 
 /// Orders from parsed parts (in table order), in order of first appearance, consignments
-/// grouped as [`read_orders`] groups them. A table whose every row is blank has no orders.
-pub fn orders_from_rows(parts: Vec<RowBatch>) -> Result<Vec<InputOrder>, OrdersError> {
+/// grouped as [`read_orders`] groups them. A row of blank cells is a rejected order of its own.
+pub fn orders_from_rows(parts: Vec<RowBatch>) -> Vec<InputOrder> {
+    group(parts.into_iter().map(|p| p.rows).collect())
+}
+
+/// How many rows `parts` hold when every one of them is a row of blank cells.
+fn only_blank(parts: &[RowBatch]) -> Option<u64> {
     let rows: usize = parts.iter().map(|p| p.rows.len()).sum();
     let blank: usize = parts.iter().map(|p| p.blank).sum();
-    if rows > 0 && blank == rows {
-        return Err(OrdersError::NoRows {
-            lines: blank as u64,
-        });
-    }
-    Ok(group(parts.into_iter().map(|p| p.rows).collect()))
+    (rows > 0 && blank == rows).then_some(rows as u64)
 }
 
 /// Groups parsed rows (in parts, in order) into orders, in order of first appearance. Rows of one
