@@ -18,9 +18,7 @@ use lpo_plan::{
     infeasible_message,
 };
 
-use crate::common::{
-    Failure, Global, Outcome, date_or_today, load_config, parse_date,
-};
+use crate::common::{Failure, Global, Outcome, date_or_today, load_config, parse_date};
 use lpo_arrow::table;
 use lpo_model::ExitCode;
 

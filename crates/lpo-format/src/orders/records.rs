@@ -273,8 +273,11 @@ mod tests {
         read_orders(&csv).expect("the file reads")
     }
 
-    /// (id, line, the first problem's field and message) of every order.
-    fn summary(orders: &[InputOrder]) -> Vec<(String, u64, Option<(String, String)>)> {
+    /// An order's id, line, and its first problem's field and message.
+    type Summary = (String, u64, Option<(String, String)>);
+
+    /// The [`Summary`] of every order.
+    fn summary(orders: &[InputOrder]) -> Vec<Summary> {
         orders
             .iter()
             .map(|o| {
@@ -381,7 +384,11 @@ mod tests {
         );
         assert_eq!(s[2].2, None);
         let orders = read(b"A2,2000,1,1,1,1\nA2,2000\n");
-        assert_eq!(orders.len(), 1, "a short row of an order is still that order's");
+        assert_eq!(
+            orders.len(),
+            1,
+            "a short row of an order is still that order's"
+        );
     }
 
     #[test]
