@@ -21,7 +21,10 @@ fn files(data: &[u8]) -> Vec<(PathBuf, &[u8])> {
     let mut out = Vec::new();
     let mut rest = data;
     while let Some(start) = rest.strip_prefix(b"@@ ") {
-        let name_end = start.iter().position(|&b| b == b'\n').unwrap_or(start.len());
+        let name_end = start
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(start.len());
         let (name, after) = start.split_at(name_end);
         let after = after.get(1..).unwrap_or(&[]);
         let body_end = (0..after.len())

@@ -16,17 +16,26 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    w.write_record(PLAN_COLUMNS).expect("a Vec takes the header");
+    w.write_record(PLAN_COLUMNS)
+        .expect("a Vec takes the header");
     for r in &rows {
-        w.write_record(r.columns().map(|(_, v)| v)).expect("a Vec takes a row");
+        w.write_record(r.columns().map(|(_, v)| v))
+            .expect("a Vec takes a row");
     }
     let text = w.into_inner().expect("a Vec flushes");
     if rows.is_empty() {
         return;
     }
     let again = read_plan(&text).expect("a plan written from read records reads");
-    assert_eq!(again.len(), rows.len(), "records went missing in a write and a read");
+    assert_eq!(
+        again.len(),
+        rows.len(),
+        "records went missing in a write and a read"
+    );
     for (a, b) in rows.iter().zip(&again) {
-        assert!(a.columns().eq(b.columns()), "a record changed in a write and a read");
+        assert!(
+            a.columns().eq(b.columns()),
+            "a record changed in a write and a read"
+        );
     }
 });

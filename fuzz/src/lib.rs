@@ -40,10 +40,9 @@ pub fn write_orders(orders: &[(String, Order)]) -> Vec<u8> {
     w.write_record(COLUMNS).expect("a Vec takes the header");
     for (id, o) in orders {
         for (k, p) in o.parcels.iter().enumerate() {
-            let (lat, lon) = o
-                .to
-                .point
-                .map_or((String::new(), String::new()), |(a, b)| (a.to_string(), b.to_string()));
+            let (lat, lon) = o.to.point.map_or((String::new(), String::new()), |(a, b)| {
+                (a.to_string(), b.to_string())
+            });
             let row = [
                 id.clone(),
                 format!("{:04}", o.to.postcode),
@@ -66,7 +65,11 @@ pub fn write_orders(orders: &[(String, Order)]) -> Vec<u8> {
                 o.signature.to_string(),
                 o.channel.as_deref().unwrap_or("").to_string(),
                 // The SKUs of an order add up over its rows: all of them on the first.
-                if k == 0 { o.skus.clone() } else { String::new() },
+                if k == 0 {
+                    o.skus.clone()
+                } else {
+                    String::new()
+                },
             ];
             w.write_record(&row).expect("a Vec takes a row");
         }
@@ -82,8 +85,8 @@ pub fn accepted(orders: &[InputOrder]) -> Vec<(String, Order)> {
         .collect()
 }
 
-/// The lines (1-based; the header is line 1) of `data` on which a CSV record starts and that hold
-/// at least one byte: the rows a reader must account for. Found by its own scan of the quotes (a
+/// The lines (1-based) of `data`, the rows after the header, on which a CSV record starts and
+/// that hold at least one byte: the rows a reader must account for. Found by its own scan of the quotes (a
 /// `"` opens a quoted field only at the start of a field; `""` inside one is a quote), after lone
 /// CRs became line ends and a leading byte-order mark was dropped, as the orders reader does.
 pub fn row_lines(data: &[u8]) -> Vec<u64> {
@@ -100,7 +103,7 @@ pub fn row_lines(data: &[u8]) -> Vec<u64> {
         } else {
             b
         };
-        if line_start && !quoted && b != b'\n' && b != b'\r' && line > 1 {
+        if line_start && !quoted && b != b'\n' && b != b'\r' {
             out.push(line);
         }
         line_start = false;
