@@ -40,7 +40,14 @@ fn an_endless_orders_stream_stops_at_the_input_limit() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = optimise(
         dir.path(),
-        &["--orders", "/dev/zero", "--out", "plan.csv", "--max-input-mib", "4"],
+        &[
+            "--orders",
+            "/dev/zero",
+            "--out",
+            "plan.csv",
+            "--max-input-mib",
+            "4",
+        ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", err(&out));
     assert!(
@@ -60,19 +67,42 @@ fn an_orders_file_above_the_limit_is_refused_and_the_limit_comes_from_the_enviro
     f.set_len(3 << 20).unwrap_or_else(|e| panic!("{e}"));
     let out = optimise(
         dir.path(),
-        &["--orders", "big.csv", "--out", "plan.csv", "--max-input-mib", "2"],
+        &[
+            "--orders",
+            "big.csv",
+            "--out",
+            "plan.csv",
+            "--max-input-mib",
+            "2",
+        ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", err(&out));
-    assert!(err(&out).contains("is 3 MiB, above the input limit of 2 MiB"), "{}", err(&out));
+    assert!(
+        err(&out).contains("is 3 MiB, above the input limit of 2 MiB"),
+        "{}",
+        err(&out)
+    );
     let config = root().join("lpo.yaml");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lpo"))
-        .args(["check", "--config", path_str(&config), "--orders", "big.csv", "--plan", "big.csv"])
+        .args([
+            "check",
+            "--config",
+            path_str(&config),
+            "--orders",
+            "big.csv",
+            "--plan",
+            "big.csv",
+        ])
         .env("LPO_MAX_INPUT_MIB", "1")
         .current_dir(dir.path())
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2), "{}", err(&out));
-    assert!(err(&out).contains("above the input limit of 1 MiB"), "{}", err(&out));
+    assert!(
+        err(&out).contains("above the input limit of 1 MiB"),
+        "{}",
+        err(&out)
+    );
 }
 
 #[test]
@@ -98,9 +128,16 @@ fn thread_time_and_gap_flags_out_of_range_are_usage_errors_stating_the_range() {
     }
     let config = root().join("lpo.yaml");
     for flag in ["--workers", "--pool-threads"] {
-        let out = lpo(&["serve", "--config", path_str(&config), flag, "5000"], dir.path());
+        let out = lpo(
+            &["serve", "--config", path_str(&config), flag, "5000"],
+            dir.path(),
+        );
         assert_eq!(out.status.code(), Some(2), "{flag}: {}", err(&out));
-        assert!(err(&out).contains("from 1 to 1024"), "{flag}: {}", err(&out));
+        assert!(
+            err(&out).contains("from 1 to 1024"),
+            "{flag}: {}",
+            err(&out)
+        );
     }
 }
 
@@ -121,7 +158,11 @@ fn when_one_output_cannot_be_written_none_is_and_the_old_plan_stays() {
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", err(&out));
-    assert!(err(&out).contains("no-such-folder/options.csv"), "{}", err(&out));
+    assert!(
+        err(&out).contains("no-such-folder/options.csv"),
+        "{}",
+        err(&out)
+    );
     let plan = std::fs::read_to_string(dir.path().join("plan.csv")).unwrap_or_default();
     assert_eq!(plan, "the plan of yesterday\n");
     let left: Vec<String> = std::fs::read_dir(dir.path())
@@ -129,7 +170,11 @@ fn when_one_output_cannot_be_written_none_is_and_the_old_plan_stays() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, vec!["plan.csv".to_string()], "temporary files were left");
+    assert_eq!(
+        left,
+        vec!["plan.csv".to_string()],
+        "temporary files were left"
+    );
 }
 
 #[test]
@@ -139,7 +184,10 @@ fn a_temporary_file_left_by_a_killed_run_is_removed_by_the_next() {
     // No process has a pid above Linux's pid_max (4194304).
     let stale = dir.path().join(".plan.csv.tmp-4194305");
     write(&stale, "half a plan");
-    let out = optimise(dir.path(), &["--orders", path_str(&orders), "--out", "plan.csv"]);
+    let out = optimise(
+        dir.path(),
+        &["--orders", path_str(&orders), "--out", "plan.csv"],
+    );
     assert!(matches!(out.status.code(), Some(0 | 3)), "{}", err(&out));
     assert!(!stale.exists(), "the stale temporary file is still there");
     assert!(dir.path().join("plan.csv").exists());
@@ -149,9 +197,17 @@ fn a_temporary_file_left_by_a_killed_run_is_removed_by_the_next() {
 fn out_dash_writes_the_plan_to_standard_output() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let orders = root().join("examples").join("orders.csv");
-    let to_file = optimise(dir.path(), &["--orders", path_str(&orders), "--out", "plan.csv"]);
+    let to_file = optimise(
+        dir.path(),
+        &["--orders", path_str(&orders), "--out", "plan.csv"],
+    );
     let to_stdout = optimise(dir.path(), &["--orders", path_str(&orders), "--out", "-"]);
-    assert_eq!(to_stdout.status.code(), to_file.status.code(), "{}", err(&to_stdout));
+    assert_eq!(
+        to_stdout.status.code(),
+        to_file.status.code(),
+        "{}",
+        err(&to_stdout)
+    );
     assert!(!dir.path().join("-").exists(), "a file named - was written");
     let plan = std::fs::read(dir.path().join("plan.csv")).unwrap_or_default();
     assert!(plan.len() > 1000);
@@ -191,9 +247,22 @@ fn ids_that_are_not_utf8_stay_apart_and_blank_rows_and_a_bom_are_reported_in_the
         status,
         vec!["rejected", "rejected", "rejected", "rejected", "allocated"]
     );
-    assert!(rows[0].2.contains("line 2, row: starts with a byte-order mark"), "{rows:?}");
-    assert!(rows[1].2.contains("line 3, order_id: is not valid UTF-8"), "{rows:?}");
-    assert!(rows[3].2.contains("line 5, row: every cell of the row is blank"), "{rows:?}");
+    assert!(
+        rows[0]
+            .2
+            .contains("line 2, row: starts with a byte-order mark"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].2.contains("line 3, order_id: is not valid UTF-8"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[3]
+            .2
+            .contains("line 5, row: every cell of the row is blank"),
+        "{rows:?}"
+    );
 }
 
 #[test]
@@ -206,10 +275,16 @@ fn a_header_and_a_gigantic_row_of_nuls_give_a_small_plan_naming_the_row() {
     let out = optimise(dir.path(), &["--orders", "orders.csv", "--out", "plan.csv"]);
     assert_eq!(out.status.code(), Some(3), "{}", err(&out));
     let size = std::fs::metadata(dir.path().join("plan.csv")).map_or(0, |m| m.len());
-    assert!(size < 4096, "the plan is {size} bytes: the NULs were echoed back");
+    assert!(
+        size < 4096,
+        "the plan is {size} bytes: the NULs were echoed back"
+    );
     let rows = plan_rows(dir.path());
     assert_eq!(rows.len(), 2);
-    assert!(rows[1].2.contains("line 3, row: is 8388608 bytes long"), "{rows:?}");
+    assert!(
+        rows[1].2.contains("line 3, row: is 8388608 bytes long"),
+        "{rows:?}"
+    );
 }
 
 #[test]

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use lpo_server::{App, Settings, router};
+use lpo_server::validate_child::ChildLimits;
+use lpo_server::{App, Guards, Settings, router};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -1477,4 +1478,428 @@ fn the_binary_serves_reloads_on_sighup_resists_slowloris_and_drains_on_sigterm()
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(0));
+}
+
+// ---- Findings of the outside probe: each test failed before its fix. ----
+
+/// An overlay whose areas CSV repeats one row `rows` times (17 bytes a row).
+fn hostile_bundle(rows: usize) -> String {
+    let csv = format!("postcode,suburb\n{}", "0822,EAST ARNHEM\n".repeat(rows));
+    json!({"files": {"data/carriers/areas/tge-regional-area-1.csv": csv}, "overlay": true})
+        .to_string()
+}
+
+fn app_guarded(s: Settings, g: Guards) -> Arc<App> {
+    App::load_with(&Path::new(ROOT).join("lpo.yaml"), s, g, None)
+        .unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+#[test]
+fn validate_of_a_bundle_that_exhausts_the_child_is_422_naming_the_limit() {
+    let rt = rt();
+    let over = |a: &Arc<App>, body: &str, limit: &str| {
+        let r = rt.block_on(call(a, post_json("/v1/validate", body)));
+        let p = r.problem(422, "validation-limit");
+        assert_eq!(r.header("retry-after"), "", "a retry cannot succeed: {p}");
+        assert_eq!(p["limit"], limit, "{p}");
+        assert_eq!(p["errors"][0]["field"], "files", "{p}");
+    };
+    // Memory: the loader reads each file whole, so a 66 MB file (within the loader's 64 MiB file
+    // limit) cannot fit in 128 MiB of address space, while the served config validates within
+    // it (the control: about 85 MiB in a debug build).
+    let small_memory = app_guarded(
+        Settings {
+            max_batch_body: 256 << 20,
+            ..settings()
+        },
+        Guards {
+            validate: ChildLimits {
+                memory_bytes: 128 << 20,
+                ..ChildLimits::default()
+            },
+            ..Guards::default()
+        },
+    );
+    let r = rt.block_on(call(
+        &small_memory,
+        post_json("/v1/validate", r#"{"files":{},"overlay":true}"#),
+    ));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["ok"], true);
+    over(&small_memory, &hostile_bundle(3_900_000), "memory");
+    // Wall-clock time: the 600,000 rows the probe sent take longer than 100 ms (the served
+    // config alone takes about 200 ms in a debug build).
+    let short = app_guarded(
+        settings(),
+        Guards {
+            validate: ChildLimits {
+                wall: Duration::from_millis(100),
+                ..ChildLimits::default()
+            },
+            ..Guards::default()
+        },
+    );
+    over(&short, &hostile_bundle(600_000), "wall_time");
+}
+
+#[test]
+fn concurrent_validations_are_the_overload_that_gets_503() {
+    // A stand-in validator that waits for the test's word, so one validation is surely running
+    // while the second arrives.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (started, go) = (dir.path().join("started"), dir.path().join("go"));
+    let exe = dir.path().join("validator.sh");
+    std::fs::write(
+        &exe,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nwhile [ ! -e '{}' ]; do sleep 0.01; done\nprintf '{{\"ok\":true,\"errors\":0,\"warnings\":0,\"diagnostics\":[],\"summary\":null}}'\n",
+            started.display(),
+            go.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut perms = std::fs::metadata(&exe)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&exe, perms).unwrap_or_else(|e| panic!("{e}"));
+    let a = app_at(
+        &Path::new(ROOT).join("lpo.yaml"),
+        Settings {
+            validate_exe: Some(exe),
+            ..settings()
+        },
+        None,
+    );
+    let overlay = r#"{"files":{},"overlay":true}"#;
+    let first = {
+        let a = a.clone();
+        std::thread::spawn(move || rt().block_on(call(&a, post_json("/v1/validate", overlay))))
+    };
+    wait_until("the first validation to start", || started.exists());
+    let rt = rt();
+    let r = rt.block_on(call(&a, post_json("/v1/validate", overlay)));
+    r.problem(503, "busy");
+    assert_eq!(r.header("retry-after"), "1");
+    std::fs::write(&go, "").unwrap_or_else(|e| panic!("{e}"));
+    let r = first
+        .join()
+        .unwrap_or_else(|_| panic!("the first validation panicked"));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    // The slot is free again: the retry succeeds.
+    let r = rt.block_on(call(&a, post_json("/v1/validate", overlay)));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+}
+
+#[test]
+fn quotes_answers_are_bounded_whatever_the_rows_echo() {
+    let a = app(None);
+    let rt = rt();
+    let nul = "\0".repeat(3 << 20);
+    let header = "order_id,to_postcode,weight_kg,length_cm,width_cm,height_cm\n";
+    // An id of 3 MiB of NUL (6 bytes each in JSON), a valid order otherwise; a rejected row with
+    // a 3 MiB weight; a JSON item whose wrong value is a 3 MiB string.
+    let bodies: Vec<(&str, String)> = vec![
+        ("text/csv", format!("{header}{nul},3000,1,10,10,10\n")),
+        ("text/csv", format!("{header}A,3000,{nul},10,10,10\n")),
+        (
+            "application/json",
+            json!([{"to": {"postcode": nul}, "parcels": []}]).to_string(),
+        ),
+        (
+            "application/json",
+            json!([{"to": {"postcode": "3000"}, "parcels": nul}]).to_string(),
+        ),
+    ];
+    for (ct, body) in bodies {
+        let r = rt.block_on(call(&a, req(Method::POST, "/v1/quotes", Some(ct), body)));
+        assert!(
+            r.status == StatusCode::OK || r.status.is_client_error(),
+            "{}",
+            r.status
+        );
+        assert!(
+            r.body.len() < 64 << 10,
+            "{ct}: a {} byte answer to one order: {}",
+            r.body.len(),
+            String::from_utf8_lossy(&r.body[..r.body.len().min(300)])
+        );
+        // The answer still says which order and field is at fault.
+        let j = r.json();
+        if r.status == StatusCode::OK {
+            assert_eq!(j["orders"], 1, "{ct}");
+        }
+    }
+    // A single quote whose wrong value is a long string: the problem is bounded too.
+    let body = json!({"to": {"postcode": "3000"}, "parcels": "x".repeat(900 << 10)}).to_string();
+    let r = rt.block_on(call(&a, post_json("/v1/quote", &body)));
+    r.problem(422, "invalid-field");
+    assert!(r.body.len() < 16 << 10, "{} bytes", r.body.len());
+}
+
+/// Sends `raw` on a fresh connection and reads the first answer (head and body).
+fn raw_exchange(addr: std::net::SocketAddr, raw: &[u8]) -> Resp {
+    let mut c = Conn::open(addr);
+    // A server that answers before the whole request is written may reset the rest.
+    let _ = c.s.write_all(raw);
+    c.read().unwrap_or_else(|e| {
+        panic!(
+            "no answer to {:?}: {e}",
+            String::from_utf8_lossy(&raw[..raw.len().min(80)])
+        )
+    })
+}
+
+#[test]
+fn protocol_errors_the_service_sees_are_problem_json_with_the_config_version() {
+    let a = app(None);
+    let version = a.snapshot().version().to_string();
+    let (addr, stop, server) = start(a);
+    let problem = |r: &Resp, status: u16, slug: &str| {
+        assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.header("content-type"), "application/problem+json");
+        assert_eq!(r.header("lpo-config-version"), version);
+        let p = r.json();
+        assert_eq!(p["type"], format!("urn:lpo:problem:{slug}"), "{p}");
+        assert_eq!(p["config_version"], version.as_str());
+    };
+    // A URI too long for the service (but within hyper's 65,534 bytes).
+    let long = format!(
+        "GET /healthz?pad={} HTTP/1.1\r\nHost: t\r\n\r\n",
+        "a".repeat(9000)
+    );
+    problem(&raw_exchange(addr, long.as_bytes()), 414, "uri-too-long");
+    // A header block too large for the service (but within hyper's buffer).
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(40 << 10)
+    );
+    problem(
+        &raw_exchange(addr, big.as_bytes()),
+        431,
+        "headers-too-large",
+    );
+    // A Content-Length over the route's limit: refused before the body is read.
+    let cl = b"POST /v1/quote HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{}";
+    problem(&raw_exchange(addr, cl), 413, "body-too-large");
+    // A chunked body that is not valid chunked encoding.
+    let chunked = b"POST /v1/quote HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+    problem(&raw_exchange(addr, chunked), 400, "malformed-body");
+    // What hyper answers itself, before any service runs (docs/http.md, "Protocol errors"):
+    // a bare status with no body, no problem+json and no config version.
+    let bare: [(&[u8], u16); 5] = [
+        (b"POST /v1/quote HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n{}", 400),
+        (b"POST /v1/quote HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n{}", 400),
+        (b"GET /healthz HTTP/9.9\r\nHost: t\r\n\r\n", 400),
+        (format!("GET /healthz?pad={} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(64 << 10)).leak().as_bytes(), 414),
+        (format!("GET /healthz HTTP/1.1\r\nHost: t\r\n{}\r\n", (0..1000).map(|i| format!("X-H{i}: 1\r\n")).collect::<String>()).leak().as_bytes(), 431),
+    ];
+    for (raw, status) in bare {
+        let r = raw_exchange(addr, raw);
+        assert_eq!(
+            r.status,
+            status,
+            "{:?}",
+            String::from_utf8_lossy(&raw[..raw.len().min(60)])
+        );
+        assert_eq!(r.header("content-type"), "");
+        assert_eq!(r.header("lpo-config-version"), "");
+        assert!(r.body.is_empty());
+    }
+    let _ = stop.send(());
+    server.join().unwrap_or_else(|_| panic!("server panicked"));
+}
+
+/// A connection whose socket receives into a small buffer, so that a large answer fills it and
+/// the server's socket buffer long before it is all sent.
+fn small_window_conn(addr: std::net::SocketAddr) -> Conn {
+    let s = rt()
+        .block_on(async {
+            let s = tokio::net::TcpSocket::new_v4()?;
+            s.set_recv_buffer_size(4096)?;
+            s.connect(addr).await?.into_std()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.set_nonblocking(false).unwrap_or_else(|e| panic!("{e}"));
+    s.set_read_timeout(Some(Duration::from_secs(300)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    Conn { s, buf: Vec::new() }
+}
+
+#[test]
+fn a_client_that_stops_reading_a_large_answer_is_disconnected() {
+    let a = app_guarded(
+        settings(),
+        Guards {
+            write_timeout: Duration::from_secs(1),
+            ..Guards::default()
+        },
+    );
+    let (addr, stop, server) = start(a.clone());
+    // About 20 MB of answer: far more than the socket buffers hold.
+    let body = format!("[{}]", vec![TYPICAL; 2000].join(","));
+    let mut c = small_window_conn(addr);
+    c.s.write_all(format!("{}{body}", Conn::head("POST", "/v1/quotes", body.len())).as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The answer is made (and counted) before it is written; then the client reads nothing.
+    let rt = rt();
+    wait_until("the batch to be answered", || {
+        let m = rt.block_on(call(&a, req(Method::GET, "/metrics", None, "")));
+        String::from_utf8_lossy(&m.body)
+            .contains(r#"lpo_http_requests_total{route="/v1/quotes",status="200"} 1"#)
+    });
+    wait_until("the server to close the stalled connection", || {
+        a.open_connections() == 0
+    });
+    // Reading again: what the buffers held, then the end; never the whole answer.
+    let mut got = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match c.s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&got[..got.len().min(400)]).to_string();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{head}"));
+    assert!(len > 10 << 20, "the answer is only {len} bytes");
+    assert!(
+        got.len() < len,
+        "the whole answer was delivered to a stalled client"
+    );
+    let _ = stop.send(());
+    server.join().unwrap_or_else(|_| panic!("server panicked"));
+}
+
+#[test]
+fn openapi_request_schema_has_the_validators_bounds() {
+    let rt = rt();
+    let doc = |token: Option<&str>| {
+        let r = rt.block_on(call(
+            &app(token),
+            req(Method::GET, "/openapi.json", None, ""),
+        ));
+        assert_eq!(r.status, StatusCode::OK);
+        r.json()
+    };
+    // The admin route is documented only where it exists.
+    assert!(doc(Some("t"))["paths"]["/admin/reload"].is_object());
+    let d = doc(None);
+    assert!(
+        d["paths"]["/admin/reload"].is_null(),
+        "documented without a token"
+    );
+    let s = &d["components"]["schemas"];
+    let rq = &s["QuoteRequestJson"]["properties"];
+    assert_eq!(rq["parcels"]["minItems"], 1, "{rq}");
+    assert_eq!(rq["parcels"]["maxItems"], 1000, "{rq}");
+    // Nullable fields list `null` among their values (OpenAPI 3.0).
+    assert_eq!(
+        rq["service_level"]["enum"],
+        json!(["standard", "express", null])
+    );
+    assert_eq!(
+        rq["strategy"]["enum"],
+        json!(["cheapest", "fastest", "best_value", null])
+    );
+    assert_eq!(rq["declared_value"]["minimum"], 0);
+    assert_eq!(rq["declared_value"]["maximum"], 100_000_000);
+    assert_eq!(rq["sku"]["items"]["pattern"], "^[^|]*$");
+    assert_eq!(rq["ship_date"]["format"], "date");
+    let to = &s["ToJson"]["properties"];
+    assert_eq!(to["postcode"]["pattern"], "^[0-9]{4}$", "{to}");
+    assert_eq!(
+        to["address_type"]["enum"],
+        json!(["street", "po_box", "parcel_locker", null])
+    );
+    assert_eq!(
+        to["state"]["enum"],
+        json!(["NSW", "VIC", "QLD", "SA", "WA", "TAS", "NT", "ACT", null])
+    );
+    assert_eq!(
+        (&to["lat"]["minimum"], &to["lat"]["maximum"]),
+        (&json!(-90), &json!(90))
+    );
+    assert_eq!(
+        (&to["lon"]["minimum"], &to["lon"]["maximum"]),
+        (&json!(-180), &json!(180))
+    );
+    let p = &s["ParcelJson"]["properties"];
+    assert_eq!(
+        (&p["weight_kg"]["minimum"], &p["weight_kg"]["maximum"]),
+        (&json!(0.001), &json!(10_000))
+    );
+    for side in ["length_cm", "width_cm", "height_cm"] {
+        assert_eq!(
+            (&p[side]["minimum"], &p[side]["maximum"]),
+            (&json!(0.1), &json!(2000)),
+            "{side}"
+        );
+    }
+    // The bounds are the validator's: at each bound accepted, just past it refused.
+    let a = app(None);
+    let quote = |parcel: Value, extra: Value| {
+        let mut q = json!({"to": {"postcode": "3000"}, "parcels": [parcel]});
+        if let (Some(q), Value::Object(e)) = (q.as_object_mut(), extra) {
+            q.extend(e);
+        }
+        rt.block_on(call(&a, post_json("/v1/quote", &q.to_string())))
+            .status
+    };
+    let parcel =
+        |w: f64, l: f64| json!({"weight_kg": w, "length_cm": l, "width_cm": 0.1, "height_cm": 0.1});
+    assert_eq!(quote(parcel(0.001, 0.1), json!({})), StatusCode::OK);
+    assert_eq!(quote(parcel(10_000.0, 2000.0), json!({})), StatusCode::OK);
+    assert_eq!(
+        quote(parcel(0.0004, 1.0), json!({})),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        quote(parcel(10_000.01, 1.0), json!({})),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        quote(parcel(1.0, 0.04), json!({})),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        quote(parcel(1.0, 2000.1), json!({})),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let one = parcel(1.0, 1.0);
+    assert_eq!(
+        quote(one.clone(), json!({"declared_value": 100_000_000.0})),
+        StatusCode::OK
+    );
+    assert_eq!(
+        quote(one.clone(), json!({"declared_value": 100_000_000.01})),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let parcels = |n: usize| {
+        let q = json!({"to": {"postcode": "3000"}, "parcels": vec![one.clone(); n]});
+        rt.block_on(call(&a, post_json("/v1/quote", &q.to_string())))
+            .status
+    };
+    assert_eq!(parcels(1000), StatusCode::OK);
+    assert_eq!(parcels(1001), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -28,7 +28,8 @@ pub struct QuotesItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<QuoteJson<'static>>")]
     pub quote: Option<Box<serde_json::value::RawValue>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Why a `rejected` order was rejected (absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub errors: Vec<FieldProblem>,
 }
 

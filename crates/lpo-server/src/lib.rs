@@ -6,12 +6,15 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod echo;
 mod metrics;
 pub mod openapi;
+mod openapi_config;
 mod problem;
 mod routes;
 mod state;
 pub mod validate_child;
+mod write_timeout;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,7 +30,7 @@ use tokio::net::TcpListener;
 pub use api::{EXIT_CODE_HEADER, VERSION_HEADER};
 pub use problem::{FieldProblem, Problem};
 pub use routes::router;
-pub use state::{App, Reloaded, Settings, Snapshot};
+pub use state::{App, Guards, Reloaded, Settings, Snapshot};
 
 /// The log format on stderr.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -175,7 +178,8 @@ const DRAIN_GRACE: Duration = Duration::from_secs(1);
 ///
 /// Connections are served by hyper directly (not `axum::serve`) so that a client must send its
 /// headers within the header timeout: a slowloris client is cut off instead of holding a
-/// connection forever.
+/// connection forever. A client that stops reading its answer is cut off after the write
+/// timeout ([`Guards::write_timeout`]).
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
@@ -210,8 +214,9 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let io = write_timeout::WriteTimeout::new(stream, app.guards.write_timeout);
                 let conn = http.serve_connection(
-                    TokioIo::new(stream),
+                    TokioIo::new(io),
                     TowerToHyperService::new(router.clone()),
                 );
                 let conn = graceful.watch(conn);

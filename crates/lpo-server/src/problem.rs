@@ -9,12 +9,25 @@ use serde::Serialize;
 
 use lpo_model::ExitCode;
 
+use crate::echo;
+use crate::validate_child::{ChildLimits, Limit};
+
 /// One field of a request at fault.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FieldProblem {
     /// JSON path (`parcels[0].weight_kg`), CSV column (`line 3, weight_kg`) or query parameter.
     pub field: String,
     pub message: String,
+}
+
+impl FieldProblem {
+    /// A field at fault, its name and message clipped to a bounded length ([`crate::echo`]).
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldProblem {
+        FieldProblem {
+            field: echo::clip_owned(field.into(), echo::FIELD_BYTES),
+            message: echo::clip_owned(message.into(), echo::MESSAGE_BYTES),
+        }
+    }
 }
 
 /// An error answer. `type` is a stable URN naming the problem; `code` is the exit code the CLI
@@ -39,6 +52,10 @@ pub struct Problem {
     /// Seconds after which a retry may succeed (also sent as `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
+    /// `validation-limit`: the limit the bundle's validation ran into (`memory`, `stack`,
+    /// `cpu_time` or `wall_time`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<&'static str>,
 }
 
 impl Problem {
@@ -52,26 +69,27 @@ impl Problem {
             kind: format!("urn:lpo:problem:{slug}"),
             title: title.to_string(),
             status: status.as_u16(),
-            detail: detail.into(),
+            detail: echo::clip_owned(detail.into(), echo::DETAIL_BYTES),
             code,
             errors: Vec::new(),
             diagnostics: Vec::new(),
             config_version: None,
             request_id: None,
             retry_after: None,
+            limit: None,
         }
     }
 
     /// A request field that is wrong.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Problem {
-        let (field, message) = (field.into(), message.into());
+        let f = FieldProblem::new(field, message);
         let mut p = Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-field",
             "Invalid request field",
-            format!("{field}: {message}"),
+            format!("{}: {}", f.field, f.message),
         );
-        p.errors.push(FieldProblem { field, message });
+        p.errors.push(f);
         p
     }
 
@@ -94,6 +112,24 @@ impl Problem {
         )
     }
 
+    pub fn uri_too_long(limit: usize) -> Problem {
+        Problem::new(
+            StatusCode::URI_TOO_LONG,
+            "uri-too-long",
+            "URI too long",
+            format!("the request target exceeds this service's limit of {limit} bytes"),
+        )
+    }
+
+    pub fn headers_too_large(limit: usize) -> Problem {
+        Problem::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers-too-large",
+            "Request headers too large",
+            format!("the request headers exceed this service's limit of {limit} bytes"),
+        )
+    }
+
     pub fn media_type(got: &str, want: &str) -> Problem {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -112,6 +148,26 @@ impl Problem {
             format!("{what}; retry shortly"),
         );
         p.retry_after = Some(1);
+        p
+    }
+
+    /// A bundle whose validation ran into one of the child's limits: the bundle is too much for
+    /// this service, and sending it again cannot succeed (so no `Retry-After`).
+    pub fn validation_limit(limit: Limit, limits: &ChildLimits) -> Problem {
+        let what = limit.describe(limits);
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation-limit",
+            "Bundle exceeds the validation limits",
+            format!(
+                "validating the bundle ran out of {what}, this service's limit; a retry will not succeed, a smaller bundle may"
+            ),
+        );
+        p.errors.push(FieldProblem::new(
+            "files",
+            format!("the bundle could not be validated within {what}"),
+        ));
+        p.limit = Some(limit.as_str());
         p
     }
 

@@ -2,11 +2,13 @@
 //! the work pool, the settings and the metrics.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use std::sync::{Arc, OnceLock};
+
 use arc_swap::ArcSwap;
+use axum::body::Bytes;
 use lpo_config::{ConfigFile, Diagnostic, Loaded};
 use lpo_engine::{Constraints, Engine};
 use lpo_model::Date;
@@ -14,6 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::metrics::Metrics;
 use super::problem::Problem;
+use super::validate_child::ChildLimits;
 
 /// One loaded configuration. Requests hold an `Arc` of it for as long as they run, so a reload
 /// never changes the config under a request.
@@ -25,6 +28,8 @@ pub struct Snapshot {
     pub files: Vec<ConfigFile>,
     pub loaded_at: SystemTime,
     pub warnings: usize,
+    /// The served OpenAPI document, narrowed to this configuration; made on first request.
+    openapi: OnceLock<Bytes>,
 }
 
 impl Snapshot {
@@ -35,7 +40,13 @@ impl Snapshot {
             files: l.files,
             loaded_at: SystemTime::now(),
             warnings: l.warnings.len(),
+            openapi: OnceLock::new(),
         }
+    }
+
+    /// The served OpenAPI document, made by `make` the first time.
+    pub(crate) fn openapi(&self, make: impl FnOnce() -> Vec<u8>) -> Bytes {
+        self.openapi.get_or_init(|| Bytes::from(make())).clone()
     }
 
     pub fn version(&self) -> &str {
@@ -102,6 +113,27 @@ impl Default for Settings {
     }
 }
 
+/// Limits of the service that `lpo serve` has no flags for yet: [`Settings`] is built field by
+/// field from the flags, so these stay apart, with defaults that hold for `lpo serve`, until
+/// flags set them ([`App::load_with`]).
+#[derive(Debug, Clone)]
+pub struct Guards {
+    /// A connection whose client reads nothing of its answer for this long is closed, and the
+    /// answer freed.
+    pub write_timeout: Duration,
+    /// What one `POST /v1/validate` child may use.
+    pub validate: ChildLimits,
+}
+
+impl Default for Guards {
+    fn default() -> Guards {
+        Guards {
+            write_timeout: Duration::from_secs(30),
+            validate: ChildLimits::default(),
+        }
+    }
+}
+
 /// A bounded pool for CPU work: `queue` jobs at most run or wait; beyond that callers get a
 /// 503 at once instead of piling up.
 pub struct Pool {
@@ -112,6 +144,8 @@ pub struct Pool {
     optimise: Arc<Semaphore>,
     /// Batch bodies being read or worked on (each up to the batch body limit).
     bodies: Arc<Semaphore>,
+    /// One bundle validation at a time: each child may take gigabytes and seconds.
+    validate: Arc<Semaphore>,
 }
 
 /// Batch bodies held in memory at once.
@@ -141,6 +175,7 @@ impl Pool {
             capacity: queue.max(1),
             optimise: Arc::new(Semaphore::new(1)),
             bodies: Arc::new(Semaphore::new(BODY_SLOTS)),
+            validate: Arc::new(Semaphore::new(1)),
         })
     }
 
@@ -152,6 +187,15 @@ impl Pool {
     /// The right to run an optimisation (503 while another runs). Move it into the job.
     pub fn optimise_slot(&self, metrics: &Metrics) -> Result<OwnedSemaphorePermit, Problem> {
         slot(&self.optimise, metrics, "another optimisation is running")
+    }
+
+    /// The right to run a bundle validation (503 while another runs). Move it into the job.
+    pub fn validate_slot(&self, metrics: &Metrics) -> Result<OwnedSemaphorePermit, Problem> {
+        slot(
+            &self.validate,
+            metrics,
+            "another bundle validation is running",
+        )
     }
 
     /// The right to hold a batch body in memory (503 when all slots are taken).
@@ -195,6 +239,7 @@ pub struct App {
     current: ArcSwap<Snapshot>,
     manifest: PathBuf,
     pub settings: Settings,
+    pub guards: Guards,
     pub metrics: Metrics,
     pub pool: Pool,
     admin_token: Option<String>,
@@ -227,10 +272,21 @@ pub struct Reloaded {
 }
 
 impl App {
-    /// Loads the configuration at `manifest`; every diagnostic on failure.
+    /// Loads the configuration at `manifest`, with the default [`Guards`]; every diagnostic on
+    /// failure.
     pub fn load(
         manifest: &Path,
         settings: Settings,
+        admin_token: Option<String>,
+    ) -> Result<Arc<App>, Vec<Diagnostic>> {
+        App::load_with(manifest, settings, Guards::default(), admin_token)
+    }
+
+    /// [`App::load`] with `guards`.
+    pub fn load_with(
+        manifest: &Path,
+        settings: Settings,
+        guards: Guards,
         admin_token: Option<String>,
     ) -> Result<Arc<App>, Vec<Diagnostic>> {
         let loaded = lpo_config::load(manifest)?;
@@ -252,6 +308,7 @@ impl App {
             current: ArcSwap::from_pointee(Snapshot::of(loaded)),
             manifest: manifest.to_path_buf(),
             settings,
+            guards,
             metrics: Metrics::default(),
             pool,
             admin_token: admin_token.filter(|t| !t.is_empty()),

@@ -8,6 +8,7 @@ use lpo_model::{Date, Strategy};
 
 use super::body::*;
 use super::quote::*;
+use crate::echo;
 use crate::problem::{FieldProblem, Problem, json_problem};
 
 /// Query parameters of the batch routes, checked by hand so that an unknown or bad one is named.
@@ -255,15 +256,29 @@ pub(crate) fn too_many(n: usize, limit: usize) -> Problem {
     )
 }
 
+/// A rejected order's errors as the answer lists them: at most [`echo::ERRORS_PER_ORDER`], then
+/// one entry counting the rest, each clipped ([`FieldProblem::new`]).
 pub(crate) fn reject_errors(errs: &[RowError], csv: bool) -> Vec<FieldProblem> {
-    errs.iter()
-        .map(|e| FieldProblem {
-            field: if csv {
-                format!("line {}, {}", e.line, e.field)
+    let mut out: Vec<FieldProblem> = errs
+        .iter()
+        .take(echo::ERRORS_PER_ORDER)
+        .map(|e| {
+            if csv {
+                FieldProblem::new(format!("line {}, {}", e.line, e.field), e.message.as_str())
             } else {
-                e.field.clone()
-            },
-            message: e.message.clone(),
+                FieldProblem::new(e.field.as_str(), e.message.as_str())
+            }
         })
-        .collect()
+        .collect();
+    if let Some(more) = errs
+        .len()
+        .checked_sub(echo::ERRORS_PER_ORDER)
+        .filter(|&n| n > 0)
+    {
+        out.push(FieldProblem::new(
+            "order",
+            format!("{more} more error(s) in this order not listed"),
+        ));
+    }
+    out
 }

@@ -3,6 +3,7 @@
 
 mod batch;
 mod body;
+mod head;
 mod ops;
 mod optimise;
 mod quote;
@@ -23,6 +24,8 @@ use axum::routing::{get, post};
 use crate::api::*;
 use crate::problem::Problem;
 use crate::state::App;
+
+pub(crate) use batch::MAX_PARCELS;
 
 /// The service's router: every route, the problem+json fallbacks and the observing middleware.
 pub fn router(app: Arc<App>) -> Router {
@@ -90,17 +93,25 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
         .filter(|s| usable_id(s))
         .map_or_else(|| app.request_id(), str::to_string);
     let method = req.method().clone();
-    let limit = if route == "/v1/optimise" {
-        app.settings
+    let limit = match route {
+        "/v1/optimise" => app
+            .settings
             .request_timeout
-            .saturating_add(Duration::from_secs_f64(app.settings.max_time_limit))
-    } else {
+            .saturating_add(Duration::from_secs_f64(app.settings.max_time_limit)),
+        // The child's wall-clock limit ends a validation with a 422 before this could.
+        "/v1/validate" => app
+            .settings
+            .request_timeout
+            .saturating_mul(2)
+            .saturating_add(app.guards.validate.wall),
         // Reading the body has its own limit (408); this bounds the server's own work.
-        app.settings.request_timeout.saturating_mul(2)
+        _ => app.settings.request_timeout.saturating_mul(2),
     };
     let busy = app.metrics.enter() >= app.settings.max_in_flight as u64;
     let guard = InFlight(&app);
-    let mut resp = if busy && route != "/healthz" && route != "/metrics" {
+    let mut resp = if let Err(p) = head::check(&req) {
+        p.into_response()
+    } else if busy && route != "/healthz" && route != "/metrics" {
         app.metrics.busy();
         Problem::busy("too many requests in flight").into_response()
     } else {

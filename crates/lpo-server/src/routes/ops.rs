@@ -56,8 +56,10 @@ pub(crate) async fn metrics(State(app): State<Arc<App>>) -> Response {
     r
 }
 
-pub(crate) async fn openapi() -> Response {
-    let mut r = (StatusCode::OK, crate::openapi::document_bytes()).into_response();
+pub(crate) async fn openapi(State(app): State<Arc<App>>) -> Response {
+    let snap = app.snapshot();
+    let doc = snap.openapi(|| crate::openapi::served(&app, &snap));
+    let mut r = (StatusCode::OK, doc).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -119,10 +119,7 @@ pub(crate) async fn optimise(
                     p.code = ExitCode::Infeasible.code();
                     p.errors = reasons
                         .into_iter()
-                        .map(|message| FieldProblem {
-                            field: "constraints".into(),
-                            message,
-                        })
+                        .map(|message| FieldProblem::new("constraints", message))
                         .collect();
                     return Err(p);
                 }

@@ -16,6 +16,7 @@ use super::batch::*;
 use super::body::*;
 use super::quote::*;
 use crate::api::*;
+use crate::echo;
 use crate::problem::{FieldProblem, Problem};
 use crate::state::App;
 use lpo_model::ExitCode;
@@ -55,7 +56,7 @@ pub(crate) async fn quotes(
                     let item = |status, quote, errors| {
                         let item = QuotesItem {
                             index: i,
-                            order_id: input.id.clone(),
+                            order_id: echo::clip(&input.id, echo::ID_BYTES).into_owned(),
                             status,
                             quote,
                             errors,
@@ -77,14 +78,7 @@ pub(crate) async fn quotes(
                                     format!("[{i}].{}", json_field(e.field))
                                 };
                                 let msg = format!("{} ({})", e.message, e.code);
-                                item(
-                                    "rejected",
-                                    None,
-                                    vec![FieldProblem {
-                                        field,
-                                        message: msg,
-                                    }],
-                                )
+                                item("rejected", None, vec![FieldProblem::new(field, msg)])
                             }
                             Ok(()) => {
                                 let j = quote_json(&s.engine, q);

@@ -11,7 +11,7 @@ use super::body::*;
 use crate::api::*;
 use crate::problem::Problem;
 use crate::state::App;
-use crate::validate_child::ChildOutcome;
+use crate::validate_child::{ChildLimits, ChildOutcome};
 use lpo_model::ExitCode;
 
 /// A bundle path: relative, `/`-separated, no `.` or `..` parts.
@@ -39,6 +39,8 @@ pub(crate) async fn validate(
     body: Body,
 ) -> Result<Response, Problem> {
     body_kind(&headers, false)?;
+    // One validation at a time; taken before the body is read.
+    let one = app.pool.validate_slot(&app.metrics)?;
     let (bytes, _slot) = read_batch_body(&app, &headers, body).await?;
     let req: ValidateRequest = parse_json(&bytes)?;
     if req.files.len() > 5000 {
@@ -56,9 +58,12 @@ pub(crate) async fn validate(
             Problem::internal(format!("cannot find the service's own executable: {e}"))
         })?,
     };
+    let limits = app.guards.validate;
     let v = app
         .pool
         .run(&app.metrics, move || -> Result<_, Problem> {
+            // Held by the job itself: a client that goes away does not free it early.
+            let _one = one;
             let io = |e: std::io::Error| Problem::internal(format!("cannot stage the bundle: {e}"));
             let dir = tempfile::tempdir().map_err(io)?;
             if req.overlay {
@@ -90,7 +95,7 @@ pub(crate) async fn validate(
                     "the bundle has no lpo.yaml at its root (send it, or set overlay: true)",
                 ));
             }
-            validate_in_child(&exe, &manifest, req.deny_warnings)
+            validate_in_child(&exe, &manifest, req.deny_warnings, &limits)
         })
         .await?
         .map_err(|p| p.with_version(snap.version()))?;
@@ -116,23 +121,17 @@ pub(crate) async fn validate(
     Ok(r)
 }
 
-/// Validates a staged bundle in a child process under memory and CPU limits
-/// ([`crate::validate_child`]).
+/// Validates a staged bundle in a child process under memory, CPU and wall-clock limits
+/// ([`crate::validate_child`]): a bundle that exhausts one is a 422 naming it.
 pub(crate) fn validate_in_child(
     exe: &std::path::Path,
     manifest: &std::path::Path,
     deny_warnings: bool,
+    limits: &ChildLimits,
 ) -> Result<serde_json::Value, Problem> {
-    let (mem, cpu) = crate::validate_child::LIMITS;
-    match crate::validate_child::validate_in_child(exe, manifest, deny_warnings) {
+    match crate::validate_child::validate_in_child(exe, manifest, deny_warnings, limits) {
         Ok(ChildOutcome::Answer(v)) => Ok(v),
-        Ok(ChildOutcome::OverLimits) => Err(Problem::field(
-            "files",
-            format!(
-                "the bundle could not be validated within this service's limits ({} GiB of memory, {cpu} s of CPU)",
-                mem >> 30
-            ),
-        )),
-        Err(e) => Err(Problem::internal(format!("cannot run the validator: {e}"))),
+        Ok(ChildOutcome::OverLimit(limit)) => Err(Problem::validation_limit(limit, limits)),
+        Err(e) => Err(Problem::internal(e.to_string())),
     }
 }
