@@ -514,13 +514,19 @@ fn merge_row(o: &mut Order, row: &Order) {
 /// Reads an orders CSV held in memory. Orders come back in order of first appearance.
 /// Lines may end in LF, CRLF or a lone CR.
 pub fn read_orders(data: &[u8]) -> Result<Vec<InputOrder>, OrdersError> {
-    let data = crate::line_ends::unify(data, crate::line_ends::Syntax::Csv(b','));
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&data);
-    let header_end = data
-        .iter()
-        .position(|&b| b == b'\n')
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    // The header is the first line (ended by LF, CRLF or a lone CR), whatever quotes it holds;
+    // the rows start afresh after it, their lone CRs made line ends as the quotes allow.
+    let header_end = (0..data.len())
+        .find(|&i| match data.get(i) {
+            Some(b'\n') => true,
+            Some(b'\r') => data.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        })
         .map_or(data.len(), |i| i + 1);
     let (head, body) = data.split_at(header_end);
+    let body = crate::line_ends::unify(body, crate::line_ends::Syntax::Csv(b','));
+    let body = &*body;
     if head.len() > MAX_ROW_BYTES {
         return Err(OrdersError::HeaderTooLong(head.len()));
     }
