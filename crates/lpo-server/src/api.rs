@@ -108,3 +108,6 @@ pub struct Health {
     pub status: &'static str,
     pub config_version: String,
 }
+
+/// Most parcels in one order (as for a JSON quote request).
+pub(crate) const MAX_PARCELS: usize = 1000;

@@ -14,11 +14,10 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use super::api::{
-    EXIT_CODE_HEADER, Health, OptimiseResponse, QuotesResponse, VERSION_HEADER, ValidateRequest,
-    ValidateResponse,
+    EXIT_CODE_HEADER, Health, MAX_PARCELS, OptimiseResponse, QuotesResponse, VERSION_HEADER,
+    ValidateRequest, ValidateResponse,
 };
 use super::problem::Problem;
-use super::routes::MAX_PARCELS;
 use super::state::{App, Reloaded, Settings, Snapshot};
 
 /// The generic document as JSON bytes (`lpo schema openapi`), built once.

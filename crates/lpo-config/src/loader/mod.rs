@@ -21,8 +21,8 @@ pub(crate) mod repeats;
 pub(crate) mod values;
 mod yaml_error;
 
-/// Largest configuration file read, in bytes.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub use open::MAX_FILE_BYTES;
+use open::OpenError;
 
 /// One configuration file as it was read.
 #[derive(Debug, Clone)]
@@ -231,6 +231,25 @@ impl Loader {
                 self.diags
                     .error(code, &Pos::at(&rel, line, column), msg, hint);
                 None
+            }
+        }
+    }
+}
+
+impl Loader {
+    /// Reports why the config file `rel` was not read.
+    fn refused(&mut self, rel: &str, e: &OpenError) {
+        let (pos, msg, hint) = (Pos::file(rel), e.message(rel), e.hint());
+        let d = &mut self.diags;
+        match e {
+            OpenError::NotFound | OpenError::Dangling(_) => {
+                d.error("file-not-found", &pos, msg, hint);
+            }
+            OpenError::NotAFile(_) => d.error("not-a-file", &pos, msg, hint),
+            OpenError::OutsideRoot(_) => d.error("path-outside-root", &pos, msg, hint),
+            OpenError::TooLarge(_) => d.error("file-too-large", &pos, msg, hint),
+            OpenError::Unreachable(_) | OpenError::Io(_) => {
+                d.error("io-error", &pos, msg, hint);
             }
         }
     }

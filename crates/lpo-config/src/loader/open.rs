@@ -1,5 +1,5 @@
 //! Opening a configuration file: [`read_config_file`] is the one way every file of a config is
-//! read (through `Loader::read`), and [`Loader::refused`] the diagnostic when it cannot be. What
+//! read (through `Loader::read`, which reports an [`OpenError`] as a diagnostic). What
 //! the path leads to is checked before it is opened (it must exist, be a regular file and lie
 //! inside the config root), so that nothing waits on a FIFO or reads a device, and the reading
 //! stops at [`MAX_FILE_BYTES`] whatever the file's size said.
@@ -8,8 +8,8 @@ use std::fs::{self, File, FileType};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use super::{Loader, MAX_FILE_BYTES};
-use crate::diag::Pos;
+/// Largest configuration file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why a config file was not read.
 #[derive(Debug)]
@@ -31,28 +31,9 @@ pub(super) enum OpenError {
     Io(io::Error),
 }
 
-impl Loader {
-    /// Reports why the config file `rel` was not read.
-    pub(super) fn refused(&mut self, rel: &str, e: &OpenError) {
-        let (pos, msg, hint) = (Pos::file(rel), e.message(rel), e.hint());
-        let d = &mut self.diags;
-        match e {
-            OpenError::NotFound | OpenError::Dangling(_) => {
-                d.error("file-not-found", &pos, msg, hint);
-            }
-            OpenError::NotAFile(_) => d.error("not-a-file", &pos, msg, hint),
-            OpenError::OutsideRoot(_) => d.error("path-outside-root", &pos, msg, hint),
-            OpenError::TooLarge(_) => d.error("file-too-large", &pos, msg, hint),
-            OpenError::Unreachable(_) | OpenError::Io(_) => {
-                d.error("io-error", &pos, msg, hint);
-            }
-        }
-    }
-}
-
 impl OpenError {
     /// The diagnostic's message, for the file `rel` (relative to the root).
-    fn message(&self, rel: &str) -> String {
+    pub(super) fn message(&self, rel: &str) -> String {
         match self {
             OpenError::NotFound => format!("`{rel}` does not exist"),
             OpenError::Dangling(to) => format!(
@@ -77,7 +58,7 @@ impl OpenError {
         }
     }
 
-    fn hint(&self) -> Option<String> {
+    pub(super) fn hint(&self) -> Option<String> {
         match self {
             OpenError::NotAFile(_) => {
                 Some("config files are regular files; remove or rename this one".into())

@@ -8,6 +8,7 @@ use lpo_model::{Date, Strategy};
 
 use super::body::*;
 use super::quote::*;
+use crate::api::MAX_PARCELS;
 use crate::echo;
 use crate::problem::{FieldProblem, Problem, json_problem};
 
@@ -245,9 +246,6 @@ pub(crate) fn batch_orders(
         }
     }
 }
-
-/// Most parcels in one order (as for a JSON quote request).
-pub(crate) const MAX_PARCELS: usize = 1000;
 
 pub(crate) fn too_many(n: usize, limit: usize) -> Problem {
     Problem::field(

@@ -25,8 +25,6 @@ use crate::api::*;
 use crate::problem::Problem;
 use crate::state::App;
 
-pub(crate) use batch::MAX_PARCELS;
-
 /// The service's router: every route, the problem+json fallbacks and the observing middleware.
 pub fn router(app: Arc<App>) -> Router {
     let mut r = Router::new()
