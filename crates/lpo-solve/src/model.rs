@@ -45,16 +45,32 @@ pub(crate) fn run(
     deadline: Instant,
     mip_abs_gap: Option<f64>,
 ) -> Result<Run, String> {
+    prepare(&mut model, settings, deadline, mip_abs_gap)?;
+    let t = Instant::now();
+    let solved = model
+        .try_solve()
+        .map_err(|e| format!("HiGHS failed: {e:?}"))?;
+    Ok(read(&solved, t.elapsed(), mip_abs_gap.is_some()))
+}
+
+/// Sets LPO's options on a model about to be solved: quiet, what is left of the time, the
+/// gap (a MIP), no presolve (an LP), the threads.
+pub(crate) fn prepare(
+    model: &mut highs::Model,
+    settings: &Settings,
+    deadline: Instant,
+    mip_abs_gap: Option<f64>,
+) -> Result<(), String> {
     model.make_quiet();
     let left = deadline.saturating_duration_since(Instant::now());
     let set = |m: &mut highs::Model, k: &str, v: f64| {
         m.try_set_option(k, v)
             .map_err(|e| format!("HiGHS option {k}: {e:?}"))
     };
-    set(&mut model, "time_limit", left.as_secs_f64().max(0.001))?;
+    set(model, "time_limit", left.as_secs_f64().max(0.001))?;
     if let Some(abs) = mip_abs_gap {
-        set(&mut model, "mip_rel_gap", settings.rel_gap)?;
-        set(&mut model, "mip_abs_gap", abs.max(1e-6))?;
+        set(model, "mip_rel_gap", settings.rel_gap)?;
+        set(model, "mip_abs_gap", abs.max(1e-6))?;
     }
     if mip_abs_gap.is_none() {
         // The masters are assignment rows plus a few coupling rows: presolve finds little to
@@ -66,12 +82,11 @@ pub(crate) fn run(
     }
     model
         .try_set_option("threads", settings.threads.max(1) as i32)
-        .map_err(|e| format!("HiGHS option threads: {e:?}"))?;
-    let t = Instant::now();
-    let solved = model
-        .try_solve()
-        .map_err(|e| format!("HiGHS failed: {e:?}"))?;
-    let time = t.elapsed();
+        .map_err(|e| format!("HiGHS option threads: {e:?}"))
+}
+
+/// What a solved model holds: its status, and its solution when it has one.
+pub(crate) fn read(solved: &highs::SolvedModel, time: Duration, is_mip: bool) -> Run {
     let status = solved.status();
     // Only ask for the solution's status when there can be one: the bindings panic on the
     // "no status" HiGHS reports for some of the others.
@@ -93,13 +108,14 @@ pub(crate) fn run(
     } else {
         f64::NAN
     };
-    let bound = match mip_abs_gap {
-        Some(_) => solved
+    let bound = if is_mip {
+        solved
             .double_info_value(c"mip_dual_bound")
-            .unwrap_or(f64::NAN),
-        None => f64::NAN,
+            .unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
     };
-    Ok(Run {
+    Run {
         status,
         columns: if has_solution {
             sol.columns().to_vec()
@@ -111,5 +127,5 @@ pub(crate) fn run(
         objective,
         bound,
         time,
-    })
+    }
 }

@@ -121,6 +121,8 @@ pub fn solve(
         .collect();
     let mut solved: Vec<(usize, LpOptimum)> = Vec::new();
     let mut stop = Stop::Proven;
+    // A combination whose LP ended neither feasible nor proven infeasible (its rounds ran out).
+    let mut unresolved = false;
     let tol = |v: f64| settings.rel_gap.max(0.0) * v.abs();
     let mut next = Some(natural);
     loop {
@@ -240,11 +242,16 @@ pub fn solve(
             solved.push((ci, r));
             break;
         }
-        lb[ci] = if r.feasible {
+        lb[ci] = if r.feasible || !r.proven_infeasible {
+            // A feasible LP, or one whose rounds ran out before its slacks were proven
+            // needed or not: its Lagrangian bound holds either way.
             lb[ci].max(r.lower)
         } else {
             f64::INFINITY
         };
+        if !r.feasible && !r.proven_infeasible {
+            unresolved = true;
+        }
         if solved.is_empty() && r.feasible {
             // The first duals make every other combination's bound sharper.
             let t = Instant::now();
@@ -282,7 +289,7 @@ pub fn solve(
     // Every combination's bound holds whether or not it was solved.
     let lower = lb.iter().copied().fold(f64::INFINITY, f64::min);
     let Some(best) = best else {
-        if stop == Stop::Proven && lower == f64::INFINITY {
+        if stop == Stop::Proven && lower == f64::INFINITY && !unresolved {
             // The combination that needs the least relaxing tells which constraints give.
             let least = solved
                 .iter()

@@ -8,9 +8,9 @@ use highs::HighsModelStatus;
 use lpo_engine::{Constraints, Engine};
 
 use super::columns::{Col, Pool, first_col};
-use super::master::{Objective, Spec, build, solve};
+use super::live::Live;
 use super::pricing::{near_best, price};
-use super::rows::{RowKind, coupling_rows};
+use super::rows::{RowKind, Rows, coupling_rows};
 use crate::classes::Batch;
 use crate::model::Settings;
 
@@ -22,6 +22,8 @@ pub(crate) struct LpOptimum {
     /// Elastic slack left per coupling row (all zero when the combination is feasible).
     pub(crate) slack: Vec<f64>,
     pub(crate) feasible: bool,
+    /// No plan: the elastic slacks stayed in use at the top price after convergence.
+    pub(crate) proven_infeasible: bool,
     pub(crate) pool: Vec<Pool>,
     /// Per free class of the final master: (class, [(column, value)]).
     pub(crate) free_values: Vec<(usize, Vec<(Col, f64)>)>,
@@ -40,22 +42,30 @@ pub(crate) struct LpOptimum {
 
 /// Elastic prices per parcel: from a few dollars up to one that no order's move can beat.
 const ELASTIC_START: f64 = 500.0;
-/// Batches with more classes first solve a sample of about SAMPLE_SIZE classes for duals.
+/// Batches with more classes first solve a sample of a quarter of their classes (at least
+/// SAMPLE_SIZE) for duals; the sample, if large, does the same, so that each level's duals start
+/// the next one close (measured on 100,000-order families: a sample of a tenth, or one level of
+/// 3,000 classes, left up to twice as many orders to move in the whole batch's first rounds).
 const SAMPLE_ABOVE: usize = 6_000;
 const SAMPLE_SIZE: usize = 3_000;
-/// Batches with more classes sample in two steps.
-const CASCADE_ABOVE: usize = 300_000;
-/// Columns within this many cents of a class's cheapest (under the starting duals) start free.
-const DELTA: f64 = 30.0;
+const SAMPLE_FACTOR: usize = 4;
+/// Columns within this many cents of a class's cheapest (under the starting duals) start free
+/// (columns are cheap to add to the live master, so the start can be narrow: 30 cents freed
+/// more classes and was slower on 100,000-order families).
+const DELTA: f64 = 5.0;
 
 const ELASTIC_TOP: f64 = 5e7;
 const RC_TOL: f64 = 1e-4;
 
-/// Column generation for one combination, from `pool`.
+/// Most rounds of one combination's column generation; one that has not converged by then
+/// ends unfinished with the Lagrangian bound of its last duals.
+const MAX_ROUNDS: usize = 2_000;
+
+/// Column generation for one combination, from `pool` (when no duals start it).
 #[allow(clippy::too_many_arguments)]
 #[expect(
     clippy::indexing_slicing,
-    reason = "`pool` and `assign` have one entry per class of `batch`, and the classes a solved master and the pricing name are classes of it"
+    reason = "`assign` has one entry per class of `batch`, and the classes a solved master and the pricing name are classes of it"
 )]
 pub(crate) fn lp(
     engine: &Engine,
@@ -68,98 +78,90 @@ pub(crate) fn lp(
     deadline: Instant,
 ) -> Result<LpOptimum, String> {
     let rows = coupling_rows(engine, cons, combo);
-    // Duals to start from: a previous combination's, or those of a sample of the classes.
-    let sampled;
-    let warm: Option<Vec<f64>> = match warm {
-        Some((kinds, duals)) => Some(
-            rows.rows
-                .iter()
-                .map(|r| {
-                    kinds
-                        .iter()
-                        .position(|k| *k == r.kind)
-                        .and_then(|i| duals.get(i).copied())
-                        .unwrap_or(0.0)
-                })
-                .collect(),
-        ),
-        None if batch.classes.len() > SAMPLE_ABOVE => {
-            // Very large batches go through an intermediate sample of a tenth of the classes,
-            // itself started from a small one: each level's duals start the next one close.
-            let size = if batch.classes.len() > CASCADE_ABOVE {
-                batch.classes.len() / 10
-            } else {
-                SAMPLE_SIZE
-            };
-            let stride = batch.classes.len().div_ceil(size);
-            let sample = batch.sample(stride);
-            let start: Vec<Pool> = (0..sample.classes.len())
-                .map(|k| Pool::Folded(first_col(cons, &sample, combo, k)))
-                .collect();
-            sampled = lp(
-                engine, cons, &sample, combo, start, None, settings, deadline,
-            )?;
-            Some(sampled.duals.clone())
-        }
-        None => None,
-    };
-    let mut price_level = ELASTIC_START;
-    let mut pool = pool;
-    if let Some(duals) = &warm {
-        // Every class on its columns within DELTA of its cheapest under those duals (smaller
-        // than a previous combination's pool, and as good a start).
-        pool = near_best(cons, batch, &rows, combo, duals, DELTA);
-        let top = rows
-            .rows
+    let kinds: Vec<RowKind> = rows.rows.iter().map(|r| r.kind).collect();
+    // A previous combination's duals, matched to this one's rows by kind.
+    let warm_duals: Option<Vec<f64>> = warm.map(|(kinds, duals)| {
+        rows.rows
             .iter()
-            .zip(duals)
-            .map(|(r, d)| d.abs() / r.scale.max(1e-12))
-            .fold(0.0f64, f64::max);
-        price_level = price_level.max(4.0 * top).min(ELASTIC_TOP);
-    }
+            .map(|r| {
+                kinds
+                    .iter()
+                    .position(|k| *k == r.kind)
+                    .and_then(|i| duals.get(i).copied())
+                    .unwrap_or(0.0)
+            })
+            .collect()
+    });
+    // Duals to start from: for a large batch, those of a sample of its classes solved under
+    // this combination (itself started from the previous combination's duals, through its own
+    // sample when it is large); a small batch starts from the previous combination's duals, or
+    // none.
+    let start_duals: Option<Vec<f64>> = if batch.classes.len() > SAMPLE_ABOVE {
+        let size = (batch.classes.len() / SAMPLE_FACTOR).max(SAMPLE_SIZE);
+        let stride = batch.classes.len().div_ceil(size);
+        let sample = batch.sample(stride);
+        let start: Vec<Pool> = (0..sample.classes.len())
+            .map(|k| Pool::Folded(first_col(cons, &sample, combo, k)))
+            .collect();
+        let sampled = lp(
+            engine, cons, &sample, combo, start, warm, settings, deadline,
+        )?;
+        if sampled.timed_out {
+            return Ok(unfinished(batch, &rows, kinds, pool, sampled.iterations));
+        }
+        Some(sampled.duals)
+    } else {
+        warm_duals
+    };
+    // Elastic prices per row and parcel: twice the row's starting dual (so that a row the
+    // start cannot meet yet prices near its own dual, not at the batch's largest), at least
+    // ELASTIC_START.
+    let mut prices = vec![ELASTIC_START; rows.rows.len()];
+    // Every class starts on its cheapest column under those duals, free to move to its
+    // columns within DELTA of it.
+    let (base, pools) = match &start_duals {
+        Some(duals) => {
+            for ((p, r), d) in prices.iter_mut().zip(&rows.rows).zip(duals) {
+                *p = p.max(2.0 * d.abs() / r.scale.max(1e-12)).min(ELASTIC_TOP);
+            }
+            near_best(cons, batch, &rows, combo, duals, DELTA)
+        }
+        None => {
+            let base = pool
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    match p {
+                        Pool::Folded(c) => Some(*c),
+                        Pool::Free(v) => v.first().copied(),
+                        Pool::Fixed(v) => v.first().map(|f| f.0),
+                    }
+                    .unwrap_or_else(|| first_col(cons, batch, combo, k))
+                })
+                .collect();
+            (base, pool)
+        }
+    };
+    let t = Instant::now();
+    let mut live = Live::new(batch, cons, &rows, base, &pools, &prices);
+    drop(pools);
+    let mut build_time = t.elapsed();
     let mut iterations = 0;
-    let (mut solve_time, mut build_time) = (Duration::ZERO, Duration::ZERO);
+    let mut solve_time = Duration::ZERO;
     loop {
         iterations += 1;
-        let t = Instant::now();
-        let m = build(
-            batch,
-            cons,
-            &rows,
-            &pool,
-            &Spec {
-                objective: Objective::Cost,
-                elastic: Some(price_level),
-                integer: false,
-                tight: None,
-                soft_free: None,
-            },
-        )?;
-        build_time += t.elapsed();
-        let (columns, rows_n) = (m.columns, m.rows);
-        let s = solve(batch, m, settings, deadline)?;
+        let (columns, rows_n) = (live.columns(), live.rows());
+        let s = live.solve(batch, cons, &rows, settings, deadline)?;
         solve_time += s.time;
         let timed_out = Instant::now() >= deadline;
         if s.status == HighsModelStatus::ReachedTimeLimit {
             // HiGHS's own time limit is what is left of ours: this combination is unfinished.
-            return Ok(LpOptimum {
-                value: f64::INFINITY,
-                lower: f64::NEG_INFINITY,
-                slack: vec![0.0; rows.rows.len()],
-                feasible: false,
-                pool,
-                free_values: Vec::new(),
-                duals: vec![0.0; rows.rows.len()],
-                kinds: rows.rows.iter().map(|r| r.kind).collect(),
-                soft: vec![None; rows.rows.len()],
-                assign: vec![None; batch.classes.len()],
-                iterations,
-                columns,
-                rows: rows_n,
-                solve_time,
-                build_time,
-                timed_out: true,
-            });
+            let mut r = unfinished(batch, &rows, kinds, live.pools(), iterations);
+            r.columns = columns;
+            r.rows = rows_n;
+            r.solve_time = solve_time;
+            r.build_time = build_time;
+            return Ok(r);
         }
         if s.status != HighsModelStatus::Optimal {
             return Err(format!("HiGHS ended the LP with status {:?}", s.status));
@@ -168,24 +170,22 @@ pub(crate) fn lp(
         for (k, u) in &s.assign {
             assign[*k] = Some(*u);
         }
+        let pool = live.pools();
         let mut found = price(cons, batch, &rows, combo, &pool, &s.duals, &assign, -RC_TOL);
         // Columns already in the pool can price a hair below zero from round-off.
         found.retain_mut(|(k, cols)| {
-            let have: &[Col] = match &pool[*k] {
-                Pool::Folded(c) => std::slice::from_ref(c),
-                Pool::Free(v) => v,
-                Pool::Fixed(_) => &[],
-            };
-            cols.retain(|(c, _)| !have.contains(c));
+            cols.retain(|(c, _)| !live.has(*k, *c));
             !cols.is_empty()
         });
         crate::trace::trace(|| {
             format!(
-                "cg: combo {combo:?} round {iterations}: {} columns x {} rows, value {:.2}, elastic {price_level}, {} classes gain columns",
+                "cg: combo {combo:?} round {iterations}: {} columns x {} rows, value {:.2}, elastic from {:.0}, {} classes gain columns, {:?}",
                 columns,
                 rows_n,
                 s.value,
-                found.len()
+                prices.iter().copied().fold(f64::INFINITY, f64::min),
+                found.len(),
+                s.time
             )
         });
         let slack_units: f64 = s
@@ -207,24 +207,27 @@ pub(crate) fn lp(
         // not worth another round (the bound stays the Lagrangian one, which is exact).
         let tail = (0.3 * settings.rel_gap).max(1e-7);
         let converged = found.is_empty() || -below <= tail * s.value.abs().max(1.0);
-        let done = converged && (slack_units <= 1e-7 || price_level >= ELASTIC_TOP);
-        if done || timed_out || iterations > 500 {
-            let free_values = s.values.clone();
+        let done = converged && (slack_units <= 1e-7 || prices.iter().all(|p| *p >= ELASTIC_TOP));
+        let capped = iterations >= MAX_ROUNDS;
+        if done || timed_out || capped {
             let elastic_cost: f64 = s
                 .slack
                 .iter()
                 .zip(&rows.rows)
-                .map(|(v, r)| v * price_level * r.scale)
+                .zip(&prices)
+                .map(|((v, r), p)| v * p * r.scale)
                 .sum();
+            let feasible = slack_units <= 1e-7;
             return Ok(LpOptimum {
                 lower: s.value - elastic_cost + below,
                 value: s.value - elastic_cost,
-                feasible: slack_units <= 1e-7,
+                feasible,
+                proven_infeasible: done && !feasible,
                 slack: s.slack,
                 pool,
-                free_values,
+                free_values: s.values,
                 duals: s.duals,
-                kinds: rows.rows.iter().map(|r| r.kind).collect(),
+                kinds,
                 soft: s.soft,
                 assign,
                 iterations,
@@ -232,24 +235,51 @@ pub(crate) fn lp(
                 rows: rows_n,
                 solve_time,
                 build_time,
-                timed_out: !done,
+                timed_out: timed_out && !done,
             });
         }
+        let t = Instant::now();
         for (k, cols) in found {
-            let mut have: Vec<Col> = match &pool[k] {
-                Pool::Folded(c) => vec![*c],
-                Pool::Free(v) => v.clone(),
-                Pool::Fixed(_) => continue,
-            };
             // The most negative column only: the next duals will say whether more are needed.
             if let Some((c, _)) = cols.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
-                have.push(*c);
+                live.add(batch, cons, &rows, k, *c);
             }
-            have.sort_unstable();
-            pool[k] = Pool::Free(have);
         }
         if converged {
-            price_level *= 100.0;
+            for p in &mut prices {
+                *p = (*p * 100.0).min(ELASTIC_TOP);
+            }
+            live.set_elastic(&rows, &prices);
         }
+        build_time += t.elapsed();
+    }
+}
+
+/// A combination whose LP the time limit cut short: no value, no bound.
+fn unfinished(
+    batch: &Batch,
+    rows: &Rows,
+    kinds: Vec<RowKind>,
+    pool: Vec<Pool>,
+    iterations: usize,
+) -> LpOptimum {
+    LpOptimum {
+        value: f64::INFINITY,
+        lower: f64::NEG_INFINITY,
+        slack: vec![0.0; rows.rows.len()],
+        feasible: false,
+        proven_infeasible: false,
+        pool,
+        free_values: Vec::new(),
+        duals: vec![0.0; rows.rows.len()],
+        kinds,
+        soft: vec![None; rows.rows.len()],
+        assign: vec![None; batch.classes.len()],
+        iterations,
+        columns: 0,
+        rows: 0,
+        solve_time: Duration::ZERO,
+        build_time: Duration::ZERO,
+        timed_out: true,
     }
 }

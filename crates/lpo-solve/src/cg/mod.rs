@@ -1,4 +1,5 @@
-//! The day's batch as linear programs solved by column generation on HiGHS (built with good_lp).
+//! The day's batch as linear programs solved by column generation on HiGHS (a live HiGHS model
+//! per combination; the tie-breaks and integer steps built with good_lp).
 //!
 //! Tier discounts are the only thing that needs integer choices besides whole orders: a
 //! carrier's band (`all`) or how many bands are full (`beyond`). They are enumerated as
@@ -24,13 +25,16 @@
 //! - [`combos`]: the combinations of tier bands, and whether one is within reach at all;
 //! - [`columns`]: the columns a combination allows each class, and pools of them;
 //! - [`rows`]: the coupling rows of a combination and which columns touch them;
-//! - [`master`]: a master LP (or MIP) over a pool, built for HiGHS and solved;
+//! - [`live`]: a combination's master LP kept alive in HiGHS across the rounds;
+//! - [`master`]: a master LP (or MIP) over a pool, built for HiGHS and solved (tie-breaks and
+//!   integer steps);
 //! - [`pricing`]: reduced costs of columns under a master's duals;
 //! - [`lp`]: the column generation loop of one combination;
 //! - [`whole`]: a combination's LP optimum made whole orders.
 
 pub(crate) mod columns;
 pub(crate) mod combos;
+pub(crate) mod live;
 pub(crate) mod lp;
 pub(crate) mod master;
 pub(crate) mod pricing;

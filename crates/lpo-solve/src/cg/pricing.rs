@@ -131,7 +131,9 @@ pub(crate) fn price(
         .collect()
 }
 
-/// Per class, its columns whose adjusted cost under `duals` is within `delta` of its cheapest.
+/// Per class, its cheapest column under `duals` (its base) and its columns whose adjusted cost
+/// is within `delta` of it (at most MAX_FREE classes get more than the base: the ones closest
+/// to indifferent).
 pub(crate) fn near_best(
     cons: &Constraints,
     batch: &Batch,
@@ -139,7 +141,7 @@ pub(crate) fn near_best(
     combo: &[usize],
     duals: &[f64],
     delta: f64,
-) -> Vec<Pool> {
+) -> (Vec<Col>, Vec<Pool>) {
     let adjusted_cols = |k: usize| -> Vec<(Col, f64)> {
         columns(cons, batch, combo, k)
             .map(|c| {
@@ -158,7 +160,6 @@ pub(crate) fn near_best(
             })
             .collect()
     };
-    // At most MAX_FREE classes start free: the ones closest to indifferent.
     let mut gaps: Vec<f64> = (0..batch.classes.len())
         .into_par_iter()
         .with_min_len(1024)
@@ -187,7 +188,17 @@ pub(crate) fn near_best(
         .with_min_len(1024)
         .map(|k| {
             let cols = adjusted_cols(k);
-            let best = cols.iter().map(|c| c.1).fold(f64::INFINITY, f64::min);
+            // The first of the cheapest (columns come in a fixed order).
+            let base = cols
+                .iter()
+                .fold(None, |m: Option<(Col, f64)>, &(c, v)| match m {
+                    Some((_, best)) if best <= v => m,
+                    _ => Some((c, v)),
+                });
+            let Some((base, best)) = base else {
+                let c = first_col(cons, batch, combo, k);
+                return (c, Pool::Folded(c));
+            };
             let mut near: Vec<Col> = cols
                 .iter()
                 .filter(|c| c.1 <= best + delta)
@@ -195,10 +206,9 @@ pub(crate) fn near_best(
                 .collect();
             near.sort_unstable();
             match near.as_slice() {
-                [one] => Pool::Folded(*one),
-                [] => Pool::Folded(first_col(cons, batch, combo, k)),
-                _ => Pool::Free(near),
+                [_] | [] => (base, Pool::Folded(base)),
+                _ => (base, Pool::Free(near)),
             }
         })
-        .collect()
+        .unzip()
 }
