@@ -1,5 +1,5 @@
 //! A master model over a pool: interchangeable free classes grouped into one set of variables,
-//! constant classes folded into the right-hand sides, soft shortfalls; built for HiGHS
+//! constant classes folded into the right-hand sides, soft and elastic slacks; built for HiGHS
 //! through good_lp, solved, and the group solutions shared out among the classes.
 
 use std::time::{Duration, Instant};
@@ -25,6 +25,8 @@ pub(crate) enum Objective {
 /// How a model is built.
 pub(crate) struct Spec<'a> {
     pub(crate) objective: Objective,
+    /// Price of a unit of elastic slack on hard rows (per parcel); `None`: no elastic slack.
+    pub(crate) elastic: Option<f64>,
     pub(crate) integer: bool,
     /// Rows held at their bound (tie-break), by coupling row.
     pub(crate) tight: Option<&'a [bool]>,
@@ -43,15 +45,24 @@ pub(crate) struct Group {
     members: Members,
     /// HiGHS column of each group column.
     cols: Vec<usize>,
+    /// HiGHS row of the group's assignment row.
+    row: usize,
 }
 
 pub(crate) struct Master {
     pub(crate) model: highs::Model,
     groups: Vec<Group>,
+    objective: Objective,
+    /// HiGHS row of each coupling row.
+    pub(crate) coupling: Vec<usize>,
+    /// Elastic slack columns per coupling row.
+    pub(crate) elastic: Vec<Vec<usize>>,
     /// Soft shortfall column per coupling row.
     pub(crate) soft: Vec<Option<usize>>,
     /// Cost of the constant (folded and fixed) classes, and of the free classes' first columns.
     pub(crate) constant_cost: f64,
+    pub(crate) columns: usize,
+    pub(crate) rows: usize,
     pub(crate) integer_columns: usize,
     /// Free classes, and how many groups they made.
     pub(crate) free_classes: usize,
@@ -196,7 +207,9 @@ pub(crate) fn build(
         }
         group_vars.push(vs);
     }
-    // Soft shortfalls.
+    // Slacks.
+    let mut elastic: Vec<Vec<usize>> = vec![Vec::new(); n_rows];
+    let mut elastic_vars: Vec<Vec<(good_lp::Variable, f64)>> = vec![Vec::new(); n_rows];
     let mut soft: Vec<Option<usize>> = vec![None; n_rows];
     let mut soft_vars: Vec<Option<good_lp::Variable>> = vec![None; n_rows];
     for (r, row) in rows.rows.iter().enumerate() {
@@ -213,19 +226,39 @@ pub(crate) fn build(
             }
             soft[r] = Some(i);
             soft_vars[r] = Some(v);
+        } else if let Some(price) = spec.elastic {
+            let signs: &[f64] = match row.sense {
+                Sense::Le => &[-1.0],
+                Sense::Ge => &[1.0],
+                Sense::Eq => &[1.0, -1.0],
+            };
+            for &sign in signs {
+                let (v, i) = add(&mut vars, variable().min(0.0));
+                objective.add_mul(price * row.scale, v);
+                elastic[r].push(i);
+                elastic_vars[r].push((v, sign));
+            }
         }
     }
     if vars.is_empty() {
         // HiGHS has no answer for a model without columns; give it one that cannot move.
         add(&mut vars, variable().min(0.0).max(0.0));
     }
+    let columns = vars.len();
     let mut problem = vars.minimise(objective).using(highs);
+    let mut row_count = 0usize;
+    let mut push = |p: &mut good_lp::solvers::highs::HighsProblem, c: good_lp::Constraint| {
+        p.add_constraint(c);
+        row_count += 1;
+        row_count - 1
+    };
+    let mut group_rows = Vec::with_capacity(groups.len());
     for ((_, count), vs) in groups.iter().zip(&group_vars) {
         let mut e = Expression::with_capacity(vs.len());
         for (v, _) in vs {
             e.add_mul(1.0, *v);
         }
-        problem.add_constraint(e.eq(*count as f64));
+        group_rows.push(push(&mut problem, e.eq(*count as f64)));
     }
     // Coupling rows over the group columns (the first member's coefficients are everyone's).
     let mut exprs: Vec<Expression> = (0..n_rows).map(|_| Expression::default()).collect();
@@ -245,9 +278,13 @@ pub(crate) fn build(
             );
         }
     }
+    let mut coupling = Vec::with_capacity(n_rows);
     for (r, (row, mut e)) in rows.rows.iter().zip(exprs).enumerate() {
         if let Some(v) = soft_vars[r] {
             e.add_mul(1.0, v);
+        }
+        for (v, sign) in &elastic_vars[r] {
+            e.add_mul(*sign, *v);
         }
         let rhs = row.rhs - constant[r];
         let tight = spec.tight.is_some_and(|t| t[r]);
@@ -256,22 +293,30 @@ pub(crate) fn build(
             (Sense::Le, false) => e.leq(rhs),
             (Sense::Ge, false) => e.geq(rhs),
         };
-        problem.add_constraint(c);
+        coupling.push(push(&mut problem, c));
     }
+    let rows_n = row_count;
     let model = problem.try_into_inner().map_err(|e| e.to_string())?;
     let groups = groups
         .into_iter()
         .zip(group_vars)
-        .map(|((members, _), vs)| Group {
+        .zip(group_rows)
+        .map(|(((members, _), vs), row)| Group {
             members,
             cols: vs.into_iter().map(|(_, i)| i).collect(),
+            row,
         })
         .collect();
     Ok(Master {
         model,
         groups,
+        objective: spec.objective,
+        coupling,
+        elastic,
         soft,
         constant_cost,
+        columns,
+        rows: rows_n,
         integer_columns,
         free_classes,
     })
@@ -287,6 +332,12 @@ pub(crate) struct Solved {
     pub(crate) value: f64,
     /// Per free class: its columns and their values.
     pub(crate) values: FreeValues,
+    /// Per free class: the dual of its assignment (cost objective only).
+    pub(crate) assign: Vec<(usize, f64)>,
+    /// Per coupling row.
+    pub(crate) duals: Vec<f64>,
+    /// Per coupling row: elastic slack in use (units of the row).
+    pub(crate) slack: Vec<f64>,
     /// Per coupling row: soft shortfall and its reduced cost.
     pub(crate) soft: Vec<Option<(f64, f64)>>,
     /// A MIP's proven lower bound on the objective (constant classes included); NaN if none.
@@ -311,10 +362,13 @@ pub(crate) fn solve(
     let r = crate::model::run(m.model, settings, deadline, is_mip.then_some(abs_gap))?;
     // No column values (no solution): every column reads 0.
     let col = |i: usize| r.columns.get(i).copied().unwrap_or(0.0);
+    let dual = |i: usize| r.dual_rows.get(i).copied().unwrap_or(0.0);
     let mut values = Vec::new();
+    let mut assign = Vec::new();
     for g in &m.groups {
         // Share each group column's value out among the members, in class order.
         let mut left: Vec<f64> = g.cols.iter().map(|&i| col(i).max(0.0)).collect();
+        let u = dual(g.row);
         for (k, cols) in &g.members {
             let mut room = batch.classes[*k].count as f64;
             let mut v = Vec::with_capacity(cols.len());
@@ -331,14 +385,27 @@ pub(crate) fn solve(
                 v[i].1 += room;
             }
             values.push((*k, v));
+            if m.objective == Objective::Cost {
+                // The group's costs are differences from each member's first column.
+                let base = score_of(batch, *k, cols[0], Objective::Cost);
+                assign.push((*k, u + base));
+            }
         }
     }
     values.sort_by_key(|v| v.0);
+    assign.sort_by_key(|a| a.0);
     Ok(Solved {
         status: r.status,
         value: r.objective + m.constant_cost,
         bound: r.bound + m.constant_cost,
         values,
+        assign,
+        duals: m.coupling.iter().map(|&i| dual(i)).collect(),
+        slack: m
+            .elastic
+            .iter()
+            .map(|cols| cols.iter().map(|&i| col(i)).sum())
+            .collect(),
         soft: m
             .soft
             .iter()

@@ -29,7 +29,8 @@
 //! - [`master`]: a master LP (or MIP) over a pool, built for HiGHS and solved (tie-breaks and
 //!   integer steps);
 //! - [`pricing`]: reduced costs of columns under a master's duals;
-//! - [`lp`]: the column generation loop of one combination;
+//! - [`lp`]: the column generation loop of one combination (on the live master);
+//! - [`rebuilt`]: the same on a master rebuilt every round, for the largest batches;
 //! - [`whole`]: a combination's LP optimum made whole orders.
 
 pub(crate) mod columns;
@@ -38,5 +39,6 @@ pub(crate) mod live;
 pub(crate) mod lp;
 pub(crate) mod master;
 pub(crate) mod pricing;
+pub(crate) mod rebuilt;
 pub(crate) mod rows;
 pub(crate) mod whole;

@@ -74,10 +74,7 @@ pub(crate) fn whole_orders(
             }
         })
         .collect();
-    let mut free = tb_pool
-        .iter()
-        .filter(|p| matches!(p, Pool::Free(_)))
-        .count();
+    let mut any_free = tb_pool.iter().any(|p| matches!(p, Pool::Free(_)));
     for (k, cols) in face {
         let mut cs: Vec<Col> = cols.into_iter().map(|(c, _)| c).collect();
         for (c, v) in &values[k] {
@@ -87,19 +84,13 @@ pub(crate) fn whole_orders(
         }
         cs.sort_unstable();
         if cs.len() > 1 {
-            if !matches!(tb_pool[k], Pool::Free(_)) {
-                free += 1;
-            }
+            any_free = true;
             tb_pool[k] = Pool::Free(cs);
         } else if let Some(c) = cs.first() {
             tb_pool[k] = Pool::Folded(*c);
         }
     }
-    // The tie-break is built afresh and solved from scratch, which grows with the square of
-    // its free classes: above TIE_BREAK_MAX of them (a very large batch whose optimum is
-    // degenerate in many orders) it is left out, and orders keep the LP's choice among
-    // least-cost plans rather than their best-ranked one. It gets at most half the time left.
-    if free > 0 && free <= TIE_BREAK_MAX && Instant::now() < deadline {
+    if any_free && Instant::now() < deadline {
         let tight: Vec<bool> = opt.duals.iter().map(|d| d.abs() > RC_TOL).collect();
         let soft_free: Vec<bool> = opt
             .soft
@@ -114,6 +105,7 @@ pub(crate) fn whole_orders(
             &tb_pool,
             &Spec {
                 objective: Objective::Rank,
+                elastic: None,
                 integer: false,
                 tight: Some(&tight),
                 soft_free: Some(&soft_free),
@@ -121,9 +113,7 @@ pub(crate) fn whole_orders(
         )
         .map_err(SolveError::Solver)?;
         stats.build_time += t.elapsed();
-        let now = Instant::now();
-        let half = now + deadline.saturating_duration_since(now) / 2;
-        let s = solve(batch, m, settings, half).map_err(SolveError::Solver)?;
+        let s = solve(batch, m, settings, deadline).map_err(SolveError::Solver)?;
         stats.solves.push(("tie-break".into(), s.time));
         if s.status == HighsModelStatus::Optimal {
             let tb_values = class_values(batch, &tb_pool, &s.values);
@@ -289,8 +279,6 @@ pub(crate) fn whole_orders(
 /// (NaN when it proves none; infinite when the combination has no plan of whole orders).
 type Rounded = (Option<Vec<Vec<Alloc>>>, f64);
 
-/// Most free classes in a tie-break LP.
-const TIE_BREAK_MAX: usize = 20_000;
 /// Largest model given to HiGHS with every class integer over every column.
 const FULL_MIP_COLUMNS: usize = 200_000;
 /// Nearly indifferent classes freed in the first widening of the integer step.
@@ -321,6 +309,7 @@ fn integer(
         pool,
         &Spec {
             objective: Objective::Cost,
+            elastic: None,
             integer: true,
             tight: None,
             soft_free: None,
