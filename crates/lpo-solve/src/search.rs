@@ -10,7 +10,7 @@ use lpo_engine::{Constraints, Engine};
 use crate::cg::columns::Pool;
 use crate::cg::lp::LpOptimum;
 use crate::cg::whole::whole_orders;
-use crate::cg::{columns, combos, lp, rows};
+use crate::cg::{columns, combos, lp, rebuilt, rows};
 use crate::classes::Batch;
 use crate::explain::{counted_reasons, explain_infeasible};
 use crate::model::Settings;
@@ -223,7 +223,13 @@ pub fn solve(
             .rev()
             .find(|(_, r)| r.feasible)
             .map(|(_, r): &(usize, LpOptimum)| (r.kinds.as_slice(), r.duals.as_slice()));
-        let r = lp::lp(engine, cons, batch, combo, start, warm, settings, deadline)
+        // The live master up to LIVE_MAX_CLASSES classes, the rebuilt one above (cg/rebuilt.rs).
+        let column_generation = if batch.classes.len() > lp::LIVE_MAX_CLASSES {
+            rebuilt::lp
+        } else {
+            lp::lp
+        };
+        let r = column_generation(engine, cons, batch, combo, start, warm, settings, deadline)
             .map_err(SolveError::Solver)?;
         stats.iterations += r.iterations;
         stats.columns = stats.columns.max(r.columns);

@@ -57,7 +57,7 @@ const DELTA: f64 = 5.0;
 const ELASTIC_TOP: f64 = 5e7;
 const RC_TOL: f64 = 1e-4;
 
-/// Batches with more classes use the rebuilt master (`rebuilt.rs`).
+/// Batches with more classes use the rebuilt master (`rebuilt.rs`; search.rs chooses).
 pub(crate) const LIVE_MAX_CLASSES: usize = 300_000;
 
 /// Most rounds of one combination's column generation; one that has not converged by then
@@ -80,9 +80,6 @@ pub(crate) fn lp(
     settings: &Settings,
     deadline: Instant,
 ) -> Result<LpOptimum, String> {
-    if batch.classes.len() > LIVE_MAX_CLASSES {
-        return super::rebuilt::lp(engine, cons, batch, combo, pool, warm, settings, deadline);
-    }
     let rows = coupling_rows(engine, cons, combo);
     let kinds: Vec<RowKind> = rows.rows.iter().map(|r| r.kind).collect();
     // A previous combination's duals, matched to this one's rows by kind.
