@@ -772,6 +772,9 @@ fn group(rows: Vec<Vec<Row>>) -> Vec<InputOrder> {
 pub const MAX_ROW_BYTES: usize = 64 * 1024;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// What a row that starts with a byte-order mark says.
+const BOM_MESSAGE: &str =
+    "starts with a byte-order mark (U+FEFF); was a file that has one appended to this one?";
 
 /// Parses one chunk (whole lines of the body) whose first line is `start`. `width`: the number of
 /// columns in the header.
@@ -868,6 +871,17 @@ fn parse_records(data: &[u8], start: u64, cols: &OrderColumns, width: usize, out
         Some(rest) => (rest, true),
         None => (data, false),
     };
+    if bom && data.first().is_none_or(|&b| b == b'\n' || b == b'\r') {
+        // A line of nothing but the mark: the reader would skip it as blank.
+        bom = false;
+        out.rows.push(rejected(
+            String::new(),
+            false,
+            start,
+            "row",
+            BOM_MESSAGE.into(),
+        ));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -896,6 +910,16 @@ fn parse_records(data: &[u8], start: u64, cols: &OrderColumns, width: usize, out
                                 Some(rest) => (rest, true),
                                 None => (l, false),
                             };
+                            if marked && l.is_empty() {
+                                out.rows.push(rejected(
+                                    String::new(),
+                                    false,
+                                    first + k as u64,
+                                    "row",
+                                    BOM_MESSAGE.into(),
+                                ));
+                                continue;
+                            }
                             let mut one = csv::ReaderBuilder::new()
                                 .has_headers(false)
                                 .flexible(true)
@@ -1008,9 +1032,7 @@ fn push_raw(out: &mut RowBatch, cols: &OrderColumns, raw: &ByteRecord, line: u64
         row.reject(RowError {
             line,
             field: "row".into(),
-            message: "starts with a byte-order mark (U+FEFF); was a file that has one appended \
-                      to this one?"
-                .into(),
+            message: BOM_MESSAGE.into(),
         });
     }
 }
@@ -1244,6 +1266,36 @@ mod record_tests {
             orders[2].order.is_ok(),
             "a valid id that looks escaped is an id"
         );
+    }
+
+    #[test]
+    fn a_line_of_nothing_but_a_byte_order_mark_is_a_rejected_row() {
+        // Right after the header (where a piece of the file starts), in mid-file, and inside
+        // rows a stray quote swallowed: each such line comes back as a row of its own.
+        for (body, want, at) in [
+            (&b"\xEF\xBB\xBF\nA1,2000,1,1,1,1\n"[..], vec![2, 3], 0),
+            (
+                &b"A1,2000,1,1,1,1\n\xEF\xBB\xBF\r\nA2,2000,1,1,1,1\n"[..],
+                vec![2, 3, 4],
+                1,
+            ),
+            (
+                &b"A1,\"2000,1,1,1,1\n\xEF\xBB\xBF\nA2,2000,1,1,1,1\n"[..],
+                vec![2, 3, 4],
+                1,
+            ),
+        ] {
+            let orders = read(body);
+            let s = summary(&orders);
+            let lines: Vec<u64> = s.iter().map(|r| r.1).collect();
+            assert_eq!(lines, want, "{s:?}");
+            assert!(
+                orders[at].order.as_ref().is_err_and(|e| e
+                    .iter()
+                    .any(|e| e.field == "row" && e.message.contains("byte-order mark"))),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]
