@@ -1120,3 +1120,100 @@ fn a_short_time_limit_is_never_called_infeasible() {
         other => panic!("exit {other:?}: {err}"),
     }
 }
+
+/// Capacities that others imply (a copy, a looser one inside the same scope, a looser one over
+/// a wider scope than a tighter one) change nothing but the report: the same least cost as
+/// without them, a plan the checker accepts against all of them, and a report row for each,
+/// measured on the plan.
+#[test]
+fn implied_capacities_leave_the_least_cost_alone_and_are_reported() {
+    let dir = tmp();
+    let orders = root().join("examples/orders.csv");
+    let daily = read(&root().join("constraints/daily.yaml"));
+    let implied = "  - id: truck_again\n    carrier: startrack\n    from: syd\n    max_parcels: 60\n  - id: truck_looser\n    carrier: startrack\n    from: syd\n    max_parcels: 75\n  - id: cp_road_mel\n    carrier: couriersplease\n    from: mel\n    service: road\n    max_parcels: 61\n";
+    let extended = daily.replacen("capacities:\n", &format!("capacities:\n{implied}"), 1);
+    assert_ne!(extended, daily);
+    let run = |name: &str, text: &str| {
+        let cons = dir.path().join(format!("{name}.yaml"));
+        write(&cons, text);
+        let plan = dir.path().join(format!("{name}.csv"));
+        let report = dir.path().join(format!("{name}.json"));
+        let out = lpo(
+            &[
+                "optimise",
+                "--orders",
+                s(&orders),
+                "--constraints",
+                s(&cons),
+                "--out",
+                s(&plan),
+                "--report",
+                s(&report),
+                "--time-limit",
+                "3600",
+            ],
+            &root(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let check = lpo(
+            &[
+                "check",
+                "--orders",
+                s(&orders),
+                "--plan",
+                s(&plan),
+                "--constraints",
+                s(&cons),
+            ],
+            &root(),
+        );
+        assert_passed(&check);
+        let r: serde_json::Value =
+            serde_json::from_str(&read(&report)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r["status"], "optimal");
+        (String::from_utf8_lossy(&out.stderr).into_owned(), r)
+    };
+    let (_, plain) = run("plain", &daily);
+    let (err, with) = run("extended", &extended);
+    assert!(
+        err.contains("3 of 5 capacities are implied by another"),
+        "{err}"
+    );
+    assert_eq!(with["cost"]["plan_cents"], plain["cost"]["plan_cents"]);
+    let rows = with["constraints"].as_array().cloned().unwrap_or_default();
+    let row = |id: &str| {
+        rows.iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} missing from {rows:?}"))
+    };
+    // Every capacity of the file has its row, in the file's order.
+    let ids: Vec<&str> = rows.iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(
+        ids.get(..5),
+        Some(
+            &[
+                "truck_again",
+                "truck_looser",
+                "cp_road_mel",
+                "startrack_syd_truck",
+                "couriersplease_mel"
+            ][..]
+        ),
+        "{ids:?}"
+    );
+    // The copy of the truck counts what the truck counts.
+    let (truck, again) = (row("startrack_syd_truck"), row("truck_again"));
+    assert!(truck["used"].as_u64().is_some_and(|n| n > 0), "{truck}");
+    assert_eq!(truck["used"], again["used"], "{truck} {again}");
+    // What is left out of the model cannot bind alone: its shadow price is zero.
+    assert_eq!(
+        row("truck_looser")["shadow_price_cents_per_unit"].as_f64(),
+        Some(0.0)
+    );
+}

@@ -70,6 +70,18 @@ pub(crate) fn run(
     // 1. Price every order once and aggregate into classes.
     let t = Instant::now();
     progress.start("pricing", orders.len());
+    // Capacities that others imply stay out of the model; their reports are measured on the
+    // plan afterwards.
+    let reduced = lpo_solve::reduce(cons);
+    let original = cons;
+    let cons = reduced.as_ref().map_or(cons, |r| &r.cons);
+    if let Some(r) = &reduced {
+        progress.message(&format!(
+            "global: {} of {} capacities are implied by another (same unit, a scope inside it, a limit no tighter) and left out of the model",
+            group(r.left_out() as u64),
+            group(original.capacities.len() as u64)
+        ));
+    }
     let ctx = lpo_solve::SignatureContext::new(engine, cons);
     let runs: Vec<LocalClasses> = orders
         .par_chunks(CHUNK)
@@ -117,7 +129,12 @@ pub(crate) fn run(
     let solved = lpo_solve::solve(engine, cons, &batch, &settings);
     tm.solve = t.elapsed();
     let sol = match solved {
-        Ok(s) => s,
+        Ok(mut s) => {
+            if let Some(r) = &reduced {
+                r.restore(engine, original, &batch, &mut s);
+            }
+            s
+        }
         Err(SolveError::Infeasible(inf)) => {
             let report = InfeasibleReport {
                 model: model_report(&batch, None),
@@ -151,7 +168,7 @@ pub(crate) fn run(
             for ((o, choice), class) in chunk.iter().zip(choices).zip(classes) {
                 let status = row(
                     engine,
-                    cons,
+                    original,
                     &batch,
                     &sol,
                     o,
@@ -188,7 +205,7 @@ pub(crate) fn run(
         )));
     }
 
-    let report = solver_report(engine, cons, &batch, &sol, tm, plan_total);
+    let report = solver_report(engine, original, &batch, &sol, tm, plan_total);
     Ok(Solved::Plan {
         done,
         report: Some(Box::new(report)),

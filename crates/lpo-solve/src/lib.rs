@@ -4,6 +4,9 @@
 //! The engine prices each order once, on every feasible option and at every tier band of its
 //! carrier. Then ([`solve`]):
 //!
+//! 0. **Redundant capacities.** A capacity that another one implies (same unit, a scope inside
+//!    the other's, a limit no tighter) is left out of the model by the caller ([`reduce`]) and
+//!    measured on the plan afterwards ([`Reduced::restore`]).
 //! 1. **Classes.** Options of an order that touch the same constraints are reduced to the
 //!    cheapest (all of them for a carrier with a spend commitment), and orders whose kept
 //!    options, prices and measures are identical form a class with a count ([`classes`]); the
@@ -27,8 +30,8 @@
 //!
 //! Modules depend on each other one way only: `classes`, `model` (HiGHS runs and
 //! [`Settings`]), `types` (the public results) and `trace` use no other module of the crate;
-//! `plan` (measures of an integer plan) uses `classes` and `types`; `repair` uses those and
-//! `plan`; `cg` uses `classes`, `model`, `plan`, `trace` and `types`; `bound` and `explain` use
+//! `plan` (measures of an integer plan) uses `classes` and `types`; `repair` and `redundant`
+//! use those and `plan`; `cg` uses `classes`, `model`, `plan`, `trace` and `types`; `bound` and `explain` use
 //! `cg`; `search` uses them all. This root only declares the modules and re-exports.
 
 mod bound;
@@ -37,6 +40,7 @@ pub mod classes;
 mod explain;
 mod model;
 mod plan;
+mod redundant;
 mod repair;
 mod search;
 mod trace;
@@ -48,6 +52,7 @@ pub use classes::{
 pub use explain::group;
 pub use model::Settings;
 pub use plan::{assign, band_usage, invoice, objective, violation};
+pub use redundant::{Reduced, reduce};
 pub use repair::greedy;
 pub use search::{MAX_COMBINATIONS, solve};
 pub use types::{

@@ -153,6 +153,31 @@ fn capacity_activity(
     used
 }
 
+/// Capacity `cap` (the `i`th of its constraints) measured on the plan, with its shadow price.
+pub(crate) fn capacity_report(
+    engine: &Engine,
+    cap: &lpo_engine::constraints::Capacity,
+    i: usize,
+    batch: &Batch,
+    alloc: &[Vec<Alloc>],
+    shadow_cents: Option<f64>,
+) -> RowReport {
+    let activity = capacity_activity(engine, cap, batch, alloc);
+    // Within a kilogram of the limit counts as full for a weight capacity.
+    let near = match cap.unit {
+        CapacityUnit::Parcels => 0,
+        CapacityUnit::Grams => 1000,
+    };
+    RowReport {
+        row: Row::Capacity(i),
+        activity,
+        bound: cap.limit,
+        binding: activity + near >= cap.limit,
+        shortfall: 0,
+        shadow_cents,
+    }
+}
+
 /// Capacity and commitment rows measured on the plan, with the LP's shadow prices. Coupling
 /// rows list capacities first, then commitments (see `cg::rows::coupling_rows`).
 pub(crate) fn row_reports(
@@ -170,20 +195,18 @@ pub(crate) fn row_reports(
     };
     let mut out = Vec::new();
     for (i, cap) in cons.capacities.iter().enumerate() {
-        let activity = capacity_activity(engine, cap, batch, alloc);
-        let (unit, near) = match cap.unit {
-            CapacityUnit::Parcels => (1.0, 0),
-            // Within a kilogram of the limit counts as full for a weight capacity.
-            CapacityUnit::Grams => (1000.0, 1000),
+        let unit = match cap.unit {
+            CapacityUnit::Parcels => 1.0,
+            CapacityUnit::Grams => 1000.0,
         };
-        out.push(RowReport {
-            row: Row::Capacity(i),
-            activity,
-            bound: cap.limit,
-            binding: activity + near >= cap.limit,
-            shortfall: 0,
-            shadow_cents: shadow(i, unit),
-        });
+        out.push(capacity_report(
+            engine,
+            cap,
+            i,
+            batch,
+            alloc,
+            shadow(i, unit),
+        ));
     }
     for (i, m) in cons.commitments.iter().enumerate() {
         let activity = commitment_activity(m, batch, alloc);

@@ -79,6 +79,13 @@ pub fn solve(
 
     // Contradictions plain from counting (a minimum above all that can go by its carrier, a
     // capacity below what can go nowhere else) need no LP.
+    crate::trace::trace(|| {
+        format!(
+            "search: {} classes, {} combinations",
+            batch.classes.len(),
+            combos.len()
+        )
+    });
     let counted = counted_reasons(engine, cons, batch, None);
     if !counted.is_empty() {
         return Err(SolveError::Infeasible(Infeasibility { reasons: counted }));
@@ -116,6 +123,13 @@ pub fn solve(
     let mut lp_of: Vec<Option<usize>> = vec![None; combos.len()];
     let mut open = vec![true; combos.len()];
     stats.bound_time += t.elapsed();
+    crate::trace::trace(|| {
+        format!(
+            "search: first plan {:?}, flat bounds in {:?}",
+            best.as_ref().map(|b| b.value),
+            t.elapsed()
+        )
+    });
     let mut pool: Vec<Pool> = (0..batch.classes.len())
         .map(|k| Pool::Folded(columns::first_col(cons, batch, &combos[natural], k)))
         .collect();
@@ -279,6 +293,9 @@ pub fn solve(
                 }
             }
             stats.bound_time += t.elapsed();
+            crate::trace::trace(|| {
+                format!("search: bounds from the first duals in {:?}", t.elapsed())
+            });
         }
         pool = r.pool.clone();
         if r.feasible {
