@@ -55,6 +55,8 @@ pub(crate) struct Live {
     rows_n: usize,
     /// Cost of every class on its base.
     constant_cost: f64,
+    /// Wall time of every solve of the model so far (what HiGHS's time limit counts).
+    highs_time: Duration,
 }
 
 /// One solved round of the live master.
@@ -146,6 +148,7 @@ impl Live {
             elastic,
             rows_n: n_rows,
             constant_cost,
+            highs_time: Duration::ZERO,
         };
         for (k, p) in pools.iter().enumerate() {
             if let Pool::Free(cols) = p {
@@ -268,6 +271,15 @@ impl Live {
             .take()
             .ok_or("the live master was lost by an earlier failure")?;
         crate::model::prepare(&mut model, settings, deadline, None)?;
+        // HiGHS (1.x) holds its time limit against the run time of every solve of the model
+        // so far, not of this one: what is left of ours is counted on top of the time spent.
+        let left = deadline.saturating_duration_since(Instant::now());
+        model
+            .try_set_option(
+                "time_limit",
+                (self.highs_time + left).as_secs_f64().max(0.001),
+            )
+            .map_err(|e| format!("HiGHS option time_limit: {e:?}"))?;
         // Primal simplex: after columns are added (or the elastic price rises) the last basis
         // is still primal feasible (measured: 10-40 % faster than HiGHS's default choice).
         model
@@ -278,6 +290,7 @@ impl Live {
             .try_solve()
             .map_err(|e| format!("HiGHS failed: {e:?}"))?;
         let run = crate::model::read(&solved, t.elapsed(), false);
+        self.highs_time += run.time;
         self.model = Some(Model::from(solved));
         let col = |i: usize| run.columns.get(i).copied().unwrap_or(0.0);
         let dual = |i: usize| run.dual_rows.get(i).copied().unwrap_or(0.0);
