@@ -77,8 +77,6 @@ pub fn solve(
         });
     }
 
-    // Contradictions plain from counting (a minimum above all that can go by its carrier, a
-    // capacity below what can go nowhere else) need no LP.
     crate::trace::trace(|| {
         format!(
             "search: {} classes, {} combinations",
@@ -86,6 +84,8 @@ pub fn solve(
             combos.len()
         )
     });
+    // Contradictions plain from counting (a minimum above all that can go by its carrier, a
+    // capacity below what can go nowhere else) need no LP.
     let counted = counted_reasons(engine, cons, batch, None);
     if !counted.is_empty() {
         return Err(SolveError::Infeasible(Infeasibility { reasons: counted }));
